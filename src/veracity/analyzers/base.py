@@ -1,0 +1,119 @@
+"""What an analyzer is: frozen metadata, small frozen params, an explicit ``load()``, one ``analyze()``."""
+
+from __future__ import annotations
+
+import importlib.util
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+from veracity.config import Settings
+from veracity.evidence import AnalyzerResult, Artifact, Finding, MediaInfo, MediaKind, Status
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AnalyzerInfo:
+    """Read without running anything heavy: the registry lists analyzers from this alone."""
+
+    id: str  # stable dotted id, e.g. image.ela
+    version: str
+    title: str
+    summary: str
+    media_kinds: frozenset[MediaKind]
+    requires: tuple[str, ...] = ()  # importable module names
+    extra: str | None = None  # the pip extra that brings ``requires``
+    cost: int = 1  # 1 cheap, 2 moderate, 3 slow; profiles cap it
+    fusion_weight: float = 1.0  # weight of p_synthetic in the log-odds combination
+
+    def missing_modules(self) -> list[str]:
+        return [name for name in self.requires if importlib.util.find_spec(name.split(".")[0]) is None]
+
+    def install_hint(self) -> str:
+        target = f"veracity[{self.extra}]" if self.extra else " ".join(self.requires)
+        return f"install it with: pip install '{target}'"
+
+
+@dataclass
+class AnalysisContext:
+    """Shared, costly work for one file, computed once and reused by every analyzer."""
+
+    media: MediaInfo
+    settings: Settings = field(default_factory=Settings)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.media.path)
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def image(self) -> np.ndarray:
+        """The still image as upright RGB (for video: not available, use frames())."""
+        from veracity.media.image import load_rgb
+
+        return self.cached("image.rgb", lambda: load_rgb(self.path))
+
+    def frames(self) -> list[Any]:
+        """Sampled video frames (``veracity.media.video.Frame``) under the profile's plan."""
+        from veracity.media.video import iter_frames
+
+        return self.cached("video.frames", lambda: list(iter_frames(self.media, self.settings.sampling)))
+
+    def audio(self, sample_rate_hz: int | None = None) -> np.ndarray:
+        from veracity.media.audio import load_mono
+
+        rate = sample_rate_hz or self.settings.audio_sample_rate_hz
+        return self.cached(
+            f"audio.{rate}", lambda: load_mono(self.path, rate, max_seconds=self.settings.limits.max_duration_s)
+        )
+
+
+class Analyzer(ABC):
+    """Subclass, set ``info`` (and ``Params`` if it has tunables), implement ``analyze``."""
+
+    info: ClassVar[AnalyzerInfo]
+
+    def load(self) -> None:
+        """Load weights or other heavy state. Called once, after dependencies are checked; never at import."""
+
+    @abstractmethod
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        """Look at the media and return a result. Expected absences are statuses; faults raise."""
+
+    def result(
+        self,
+        status: Status,
+        *,
+        p_synthetic: float | None = None,
+        findings: tuple[Finding, ...] | list[Finding] = (),
+        artifacts: tuple[Artifact, ...] | list[Artifact] = (),
+        reason: str | None = None,
+        hint: str | None = None,
+    ) -> AnalyzerResult:
+        """Build this analyzer's result (the scanner fills in the time)."""
+        return AnalyzerResult(
+            analyzer_id=self.info.id,
+            analyzer_version=self.info.version,
+            status=status,
+            p_synthetic=None if p_synthetic is None else float(np.clip(p_synthetic, 0.0, 1.0)),
+            findings=tuple(findings),
+            artifacts=tuple(artifacts),
+            reason=reason,
+            hint=hint,
+        )
+
+    def not_applicable(self, why: str) -> AnalyzerResult:
+        return self.result(Status.NOT_APPLICABLE, reason=why)
+
+    def abstain(self, why: str) -> AnalyzerResult:
+        return self.result(Status.ABSTAINED, reason=why)
+

@@ -1,0 +1,52 @@
+"""Find analyzers: the built-ins plus third-party ones from the entry-point group ``veracity.analyzers``.
+
+Analyzer modules import their heavy dependencies inside ``load``/``analyze``, so listing them is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from importlib.metadata import entry_points
+
+from veracity.analyzers.base import Analyzer
+from veracity.errors import VeracityError
+
+ENTRY_POINT_GROUP = "veracity.analyzers"
+
+BUILTIN: tuple[str, ...] = (
+    "veracity.analyzers.provenance.metadata:MetadataAnalyzer",
+    "veracity.analyzers.image.ela:ErrorLevelAnalyzer",
+)
+
+
+def _load_reference(reference: str) -> type[Analyzer]:
+    module_name, _, class_name = reference.partition(":")
+    analyzer = getattr(importlib.import_module(module_name), class_name)
+    if not (isinstance(analyzer, type) and issubclass(analyzer, Analyzer)):
+        raise VeracityError(f"{reference} is not an Analyzer subclass")
+    return analyzer
+
+
+@cache
+def available() -> dict[str, type[Analyzer]]:
+    """Every analyzer class by id; a broken third-party plug-in is skipped, never fatal."""
+    found: dict[str, type[Analyzer]] = {}
+    for reference in BUILTIN:
+        analyzer = _load_reference(reference)
+        found[analyzer.info.id] = analyzer
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            analyzer = _load_reference(entry.value)
+        except Exception:  # noqa: BLE001 - a broken plug-in must not break the tool
+            continue
+        found.setdefault(analyzer.info.id, analyzer)
+    return found
+
+
+def get(analyzer_id: str) -> type[Analyzer]:
+    try:
+        return available()[analyzer_id]
+    except KeyError:
+        known = ", ".join(sorted(available()))
+        raise VeracityError(f"unknown analyzer {analyzer_id!r} (known: {known})") from None

@@ -1,0 +1,168 @@
+"""Probe a file: its kind and format from content, its streams, its sha256, and the limits, before decoding."""
+
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from veracity.config import Limits
+from veracity.errors import InputNotFound, MediaTooLarge, UnsupportedMedia
+from veracity.evidence import MediaInfo, MediaKind, StreamInfo
+from veracity.media._sniff import HEADER_BYTES, IMAGE_CONTAINERS, sniff_container
+
+_AUDIO_ONLY = {"wav", "flac", "ogg", "mp3", "aac", "m4a", "aiff"}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def probe(path: str | Path, limits: Limits | None = None) -> MediaInfo:
+    """Describe ``path`` without decoding pixels or samples; raise a ``VeracityError`` with a plain reason."""
+    limits = limits or Limits()
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFound(f"{path}: no such file")
+    if path.is_dir():
+        raise UnsupportedMedia(f"{path}: is a directory")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(HEADER_BYTES)
+    except OSError as exc:
+        raise InputNotFound(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if size == 0:
+        raise UnsupportedMedia(f"{path}: empty file")
+    if size > limits.max_file_bytes:
+        raise MediaTooLarge(f"{path}: {size} bytes is over the limit of {limits.max_file_bytes}")
+    container = sniff_container(head)
+    if container in IMAGE_CONTAINERS:
+        info = _probe_still_or_animated(path, container)
+    else:
+        info = _probe_av(path, container)
+    _check_limits(path, info, limits)
+    return MediaInfo(path=str(path), size_bytes=size, sha256=sha256_file(path), **info)
+
+
+def _check_limits(path: Path, info: dict[str, Any], limits: Limits) -> None:
+    width, height = info.get("width"), info.get("height")
+    if width is not None and height is not None:
+        if width <= 0 or height <= 0:
+            raise UnsupportedMedia(f"{path}: invalid dimensions {width}x{height}")
+        if width * height > limits.max_pixels:
+            raise MediaTooLarge(
+                f"{path}: {width}x{height} pixels is over the limit of {limits.max_pixels} pixels per frame"
+            )
+    duration = info.get("duration_s")
+    if duration is not None and duration > limits.max_duration_s:
+        raise MediaTooLarge(f"{path}: {duration:.0f} s is over the limit of {limits.max_duration_s:.0f} s")
+
+
+def _probe_still_or_animated(path: Path, container: str) -> dict[str, Any]:
+    from veracity.media.image import open_image
+
+    with open_image(path) as image:
+        width, height = image.size
+        animated = bool(getattr(image, "is_animated", False))
+        if not animated:
+            return {"kind": MediaKind.IMAGE, "container": container, "width": width, "height": height}
+    from veracity.media.animated import animated_timing
+
+    durations_s = animated_timing(path, container)
+    total = sum(durations_s)
+    return {
+        "kind": MediaKind.VIDEO,
+        "container": container,
+        "width": width,
+        "height": height,
+        "frame_count": len(durations_s),
+        "duration_s": round(total, 4) if total > 0 else None,
+        "fps": round(len(durations_s) / total, 4) if total > 0 else None,
+    }
+
+
+def _probe_av(path: Path, container: str | None) -> dict[str, Any]:
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as handle:
+            streams = tuple(_stream_info(s) for s in handle.streams)
+            tags = {str(k): str(v) for k, v in (handle.metadata or {}).items()}
+            duration = handle.duration / 1_000_000 if handle.duration else None
+            bit_rate = handle.bit_rate or None
+            format_name = handle.format.name.split(",")[0]
+    except av.error.FFmpegError as exc:
+        what = "an unrecognised format" if container is None else f"a damaged {container} file"
+        raise UnsupportedMedia(f"{path}: not a readable image, video or audio file ({what}: {exc.strerror})") from exc
+    video = next((s for s in streams if s.type == "video"), None)
+    audio = next((s for s in streams if s.type == "audio"), None)
+    if video is None and audio is None:
+        raise UnsupportedMedia(f"{path}: no video or audio stream")
+    if duration is None:
+        durations = [s.duration_s for s in streams if s.duration_s]
+        duration = max(durations) if durations else None
+    if duration is not None and duration <= 0:
+        duration = None
+    kind = MediaKind.VIDEO if video is not None and container not in _AUDIO_ONLY else MediaKind.AUDIO
+    if kind is MediaKind.VIDEO and video is not None and not duration and not video.frame_count:
+        raise UnsupportedMedia(f"{path}: video stream holds no frames")
+    if kind is MediaKind.AUDIO and audio is None:
+        raise UnsupportedMedia(f"{path}: no audio stream")
+    return {
+        "kind": kind,
+        "container": container or format_name,
+        "width": video.width if kind is MediaKind.VIDEO and video else None,
+        "height": video.height if kind is MediaKind.VIDEO and video else None,
+        "fps": video.fps if kind is MediaKind.VIDEO and video else None,
+        "frame_count": video.frame_count if kind is MediaKind.VIDEO and video else None,
+        "duration_s": round(duration, 4) if duration else None,
+        "has_audio": audio is not None,
+        "bit_rate": bit_rate,
+        "rotation_deg": (video.rotation_deg or 0) if kind is MediaKind.VIDEO and video else 0,
+        "streams": streams,
+        "tags": tags,
+    }
+
+
+def _stream_info(stream: Any) -> StreamInfo:
+    kind = stream.type if stream.type in ("video", "audio", "subtitle", "data") else "other"
+    ctx = stream.codec_context
+    duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+    info: dict[str, Any] = {
+        "index": stream.index,
+        "type": kind,
+        "codec": ctx.name if ctx is not None else None,
+        "bit_rate": stream.bit_rate or None,
+        "duration_s": round(duration, 4) if duration else None,
+        "tags": {str(k): str(v) for k, v in (stream.metadata or {}).items()},
+    }
+    if kind == "video":
+        rate = stream.average_rate or stream.guessed_rate
+        info.update(
+            width=ctx.width or None,
+            height=ctx.height or None,
+            fps=round(float(Fraction(rate)), 4) if rate else None,
+            frame_count=stream.frames or None,
+            rotation_deg=_rotation(stream),
+        )
+    elif kind == "audio":
+        info.update(
+            sample_rate_hz=ctx.sample_rate or None,
+            channels=ctx.channels or None,
+            channel_layout=getattr(ctx.layout, "name", None),
+        )
+    return StreamInfo(**info)
+
+
+def _rotation(stream: Any) -> int:
+    """Rotation from the legacy ``rotate`` tag; decoders also apply each frame's display matrix."""
+    try:
+        return int(float((stream.metadata or {}).get("rotate", 0))) % 360
+    except ValueError:
+        return 0

@@ -1,0 +1,59 @@
+"""Small pictures for evidence: heatmaps over an image, encoded as PNG. Pure numpy + Pillow."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+# A perceptually ordered ramp (dark blue → teal → yellow → red) sampled at 5 stops.
+_STOPS = np.array([[0.0, 0.0, 0.35], [0.0, 0.45, 0.6], [0.2, 0.75, 0.4], [1.0, 0.85, 0.1], [0.85, 0.1, 0.05]])
+
+
+def colorize(values: np.ndarray) -> np.ndarray:
+    """Map values in [0, 1] to RGB uint8."""
+    v = np.clip(np.nan_to_num(values.astype(np.float32)), 0.0, 1.0) * (len(_STOPS) - 1)
+    low = np.floor(v).astype(int).clip(0, len(_STOPS) - 2)
+    frac = (v - low)[..., None]
+    rgb = _STOPS[low] * (1 - frac) + _STOPS[low + 1] * frac
+    return (rgb * 255).astype(np.uint8)
+
+
+def png_bytes(rgb: np.ndarray, max_side_px: int = 800) -> bytes:
+    from PIL import Image
+
+    image = Image.fromarray(rgb)
+    if max(image.size) > max_side_px:
+        image.thumbnail((max_side_px, max_side_px), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def heatmap_overlay(
+    rgb: np.ndarray, heat: np.ndarray, *, alpha: float = 0.55, box_xyxy: tuple[int, int, int, int] | None = None
+) -> np.ndarray:
+    """Blend a [0, 1] heatmap (any size; resized to the image) over a greyed copy of the image."""
+    from PIL import Image
+
+    height, width = rgb.shape[:2]
+    heat_img = Image.fromarray((np.clip(heat, 0, 1) * 255).astype(np.uint8)).resize((width, height))
+    colours = colorize(np.asarray(heat_img, dtype=np.float32) / 255.0).astype(np.float32)
+    grey = rgb.astype(np.float32).mean(axis=2, keepdims=True).repeat(3, axis=2)
+    weight = alpha * (np.asarray(heat_img, dtype=np.float32)[..., None] / 255.0) ** 0.5
+    out = (grey * (1 - weight) + colours * weight).clip(0, 255).astype(np.uint8)
+    if box_xyxy is not None:
+        draw_box(out, box_xyxy)
+    return out
+
+
+def draw_box(rgb: np.ndarray, box_xyxy: tuple[int, int, int, int], colour: tuple[int, int, int] = (255, 0, 255)) -> None:
+    height, width = rgb.shape[:2]
+    thickness = max(2, min(height, width) // 200)
+    x0, y0, x1, y1 = (int(v) for v in box_xyxy)
+    x0, x1 = max(0, x0), min(width - 1, x1)
+    y0, y1 = max(0, y0), min(height - 1, y1)
+    rgb[y0 : y0 + thickness, x0:x1] = colour
+    rgb[max(y1 - thickness, 0) : y1, x0:x1] = colour
+    rgb[y0:y1, x0 : x0 + thickness] = colour
+    rgb[y0:y1, max(x1 - thickness, 0) : x1] = colour
