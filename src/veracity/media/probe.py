@@ -103,7 +103,7 @@ def _probe_av(path: Path, container: str | None) -> dict[str, Any]:
     video = next((s for s in streams if s.type == "video"), None)
     audio = next((s for s in streams if s.type == "audio"), None)
     if video is None and audio is None:
-        raise UnsupportedMedia(f"{path}: no video or audio stream")
+        raise UnsupportedMedia(f"{path}: holds no video or audio (empty or zero-length media)")
     if duration is None:
         durations = [s.duration_s for s in streams if s.duration_s]
         duration = max(durations) if durations else None

@@ -33,6 +33,8 @@ def _css() -> str:
 
 def render_html(reports: list[Report], title: str = "Veracity report") -> str:
     body = "\n".join(_render_one(r, i) for i, r in enumerate(reports))
+    if len(reports) > 1:
+        body = _index(reports) + body
     if not reports:
         body = "<p>No file could be analyzed.</p>"
     return (
@@ -58,11 +60,26 @@ def _render_one(report: Report, index: int) -> str:
         key=lambda rf: (rf[1].decisive, rf[1].direction is not Direction.NEUTRAL, rf[1].strength),
         reverse=True,
     )
-    cards = "".join(_card(report, r, f) for r, f in findings if not f.code.endswith(".summary"))
+    shown = [(r, f) for r, f in findings if not f.code.endswith(".summary")]
+    weighed = "".join(_card(report, r, f) for r, f in shown if f.direction is not Direction.NEUTRAL)
+    context = "".join(_card(report, r, f) for r, f in shown if f.direction is Direction.NEUTRAL)
     return (
         f"<article id='file-{index}'><h2 class='path'>{_e(report.media.path)}</h2>{banner}"
-        f"<h3>Evidence</h3><div class='cards'>{cards or '<p>No findings.</p>'}</div>"
+        f"<h3>Evidence</h3><div class='cards'>{weighed or '<p>No finding points either way.</p>'}</div>"
+        f"{f'<h3>Context</h3><div class=cards>{context}</div>' if context else ''}"
         f"{_analyzer_table(report.results)}{_media_table(report)}{_metadata(report)}</article>"
+    )
+
+
+def _index(reports: list[Report]) -> str:
+    rows = "".join(
+        f"<tr><td><a href='#file-{i}'>{_e(r.media.path)}</a></td><td class='verdict-text-{r.verdict.label.value}'>"
+        f"{_e(_LABELS[r.verdict.label])}</td><td>{r.verdict.p_synthetic:.0%}</td></tr>"
+        for i, r in enumerate(reports)
+    )
+    return (
+        "<table class='index'><thead><tr><th>file</th><th>verdict</th><th>p_synthetic</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
     )
 
 
@@ -107,7 +124,7 @@ def _card(report: Report, result: AnalyzerResult, finding: Finding) -> str:
     data = "".join(
         f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in list(finding.data.items())[:12]
     )
-    weight = "decisive" if finding.decisive else f"weight {finding.strength:.2f}"
+    weight = "decisive" if finding.decisive else f"weight {finding.strength:.2f}" if finding.strength else ""
     return (
         f"<section class='card dir-{finding.direction.value}' tabindex='0'>"
         f"<header><span class='tag'>{_e(_DIRECTION_WORDS[finding.direction])}</span>"

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import SAMPLES
+
+
+def veracity(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "veracity", *args], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+def test_check_sample_writes_json_and_html(tmp_path: Path) -> None:
+    html_path = tmp_path / "r.html"
+    run = veracity("check", str(SAMPLES / "generated_parameters.png"), "--json", "-", "--html", str(html_path))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["verdict"]["label"] == "ai_generated"
+    assert report["media"]["kind"] == "image"
+    page = html_path.read_text()
+    assert "AI-generated or manipulated" in page and "<script src" not in page and "http://" not in page
+
+
+def test_fail_on_exits_1_for_pipelines() -> None:
+    run = veracity("check", str(SAMPLES / "generated_parameters.png"), "--fail-on", "ai_generated", "-q")
+    assert run.returncode == 1
+
+
+@pytest.mark.parametrize("name", ["empty", "random", "text_as_mp4", "truncated_mp4", "pixel_bomb",
+                                  "zero_length_video"])
+def test_single_bad_input_is_one_line_on_stderr_with_exit_3(bad_inputs: dict[str, Path], name: str) -> None:
+    run = veracity("check", str(bad_inputs[name]), "-q")
+    assert run.returncode == 3, (run.stdout, run.stderr)
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(bad_inputs[name]) in lines[0]
+    assert "Traceback" not in run.stderr
+
+
+def test_missing_path_exit_3(tmp_path: Path) -> None:
+    run = veracity("check", str(tmp_path / "nothing-here.mp4"), "-q")
+    assert run.returncode == 3 and "no such file" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_batch_with_bad_files_analyzes_the_rest_and_exits_4(bad_inputs: dict[str, Path], tmp_path: Path) -> None:
+    folder = bad_inputs["empty"].parent
+    (folder / "good.jpg").write_bytes((SAMPLES / "camera_photo.jpg").read_bytes())
+    locked = folder / "locked"
+    locked.mkdir()
+    (locked / "secret.jpg").write_bytes((SAMPLES / "camera_photo.jpg").read_bytes())
+    (locked / "secret.jpg").chmod(0)
+    out = tmp_path / "out.json"
+    run = veracity("check", str(folder), "--json", str(out), "-q")
+    assert run.returncode == 4, run.stderr
+    reports = json.loads(out.read_text())
+    analysed = {Path(r["media"]["path"]).name for r in reports}
+    assert "good.jpg" in analysed
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+    expected_failures = len(bad_inputs) + (0 if os.geteuid() == 0 else 1)  # root can read mode-000 files
+    assert len(errors) == expected_failures
+    assert "Traceback" not in run.stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    assert veracity("check", str(SAMPLES / "tone.wav"), "--profile", "warp").returncode == 2
+    assert veracity("check", str(SAMPLES / "tone.wav"), "--analyzers", "no.such").returncode == 2
+    assert veracity("check").returncode == 2
+
+
+def test_schema_and_analyzers_commands() -> None:
+    schema = json.loads(veracity("schema").stdout)
+    assert schema["title"] == "Veracity report"
+    listing = veracity("analyzers")
+    assert listing.returncode == 0 and "image.ela" in listing.stdout and "provenance.metadata" in listing.stdout

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from veracity.analyzers import registry
+from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.config import Settings
+from veracity.evidence import AnalyzerResult, MediaInfo, MediaKind, Status
+from veracity.scanner import Scanner
+
+from .conftest import SAMPLES
+
+IMAGE_ONLY = frozenset({MediaKind.IMAGE})
+
+
+class Exploding(Analyzer):
+    info = AnalyzerInfo(id="test.exploding", version="1", title="", summary="", media_kinds=IMAGE_ONLY)
+
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        raise RuntimeError("boom")
+
+
+class Sleepy(Analyzer):
+    info = AnalyzerInfo(id="test.sleepy", version="1", title="", summary="", media_kinds=IMAGE_ONLY)
+
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        time.sleep(3)
+        return self.result(Status.OK, p_synthetic=0.9)
+
+
+class NeedsMissing(Analyzer):
+    info = AnalyzerInfo(id="test.needs_missing", version="1", title="", summary="", media_kinds=IMAGE_ONLY,
+                        requires=("surely_not_installed_module",), extra="imaginary")
+
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        raise AssertionError("must not run")
+
+
+class CountsDecodes(Analyzer):
+    info = AnalyzerInfo(id="test.counts", version="1", title="", summary="", media_kinds=IMAGE_ONLY)
+
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        first, second = ctx.image(), ctx.image()
+        assert first is second
+        return self.result(Status.OK, p_synthetic=0.2)
+
+
+@pytest.fixture()
+def with_test_analyzers(monkeypatch: pytest.MonkeyPatch):
+    extra = {cls.info.id: cls for cls in (Exploding, Sleepy, NeedsMissing, CountsDecodes)}
+    builtin = dict(registry.available())
+    monkeypatch.setattr(registry, "available", lambda: {**builtin, **extra})
+
+
+def test_failures_are_reported_and_others_go_on(with_test_analyzers) -> None:
+    settings = Settings(analyzer_timeout_s=0.5)
+    ids = ["test.exploding", "test.sleepy", "test.needs_missing", "test.counts", "provenance.metadata"]
+    report = Scanner(settings, ids).check(SAMPLES / "camera_photo.jpg")
+    by_id = {r.analyzer_id: r for r in report.results}
+    assert by_id["test.exploding"].status is Status.ERROR and "boom" in (by_id["test.exploding"].reason or "")
+    assert by_id["test.sleepy"].status is Status.TIMEOUT
+    assert by_id["test.sleepy"].seconds < 2.5
+    missing = by_id["test.needs_missing"]
+    assert missing.status is Status.MISSING_DEPENDENCY and "veracity[imaginary]" in (missing.hint or "")
+    assert by_id["test.counts"].status is Status.OK
+    assert by_id["provenance.metadata"].status is Status.OK
+    assert {c.analyzer_id for c in report.verdict.contributions} <= {"test.counts", "provenance.metadata"}
+
+
+def test_profile_plans_by_kind_and_cost() -> None:
+    scanner = Scanner(Settings())
+    report = scanner.check(SAMPLES / "tone.wav")
+    assert all(MediaKind.AUDIO in registry.get(r.analyzer_id).info.media_kinds for r in report.results)
+    assert "image.ela" not in {r.analyzer_id for r in report.results}
+
+
+def test_progress_events_cover_every_planned_analyzer() -> None:
+    events = []
+    report = Scanner(Settings()).check(SAMPLES / "camera_photo.jpg", progress=events.append)
+    finished = [e.analyzer_id for e in events if e.status == "finished"]
+    assert finished == [r.analyzer_id for r in report.results]
+    assert events[-1].done == events[-1].total
+
+
+def test_third_party_plugin_found_through_entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "veracity_demo_plugin.py").write_text(textwrap.dedent("""
+        from veracity.analyzers.base import Analyzer, AnalyzerInfo
+        from veracity.evidence import MediaKind, Status
+
+        class Constant(Analyzer):
+            info = AnalyzerInfo(id="thirdparty.constant", version="0.0.1", title="Constant", summary="test plug-in",
+                                media_kinds=frozenset({MediaKind.IMAGE}))
+
+            def analyze(self, media, ctx):
+                return self.result(Status.OK, p_synthetic=0.5)
+    """))
+    dist = tmp_path / "veracity_demo_plugin-0.0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: veracity-demo-plugin\nVersion: 0.0.1\n")
+    (dist / "entry_points.txt").write_text("[veracity.analyzers]\nconstant = veracity_demo_plugin:Constant\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.available.cache_clear()
+    try:
+        assert "thirdparty.constant" in registry.available()
+        report = Scanner(Settings(), ["thirdparty.constant"]).check(SAMPLES / "camera_photo.jpg")
+        assert report.results[0].status is Status.OK
+    finally:
+        sys.modules.pop("veracity_demo_plugin", None)
+        registry.available.cache_clear()
