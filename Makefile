@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -q --disable-pip-version-check
 
-.PHONY: demo test lint samples schema
+.PHONY: demo test lint samples schema train train-ai-image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,8 @@ $(VENV)/.runtime: requirements/runtime.txt pyproject.toml | $(BIN)/python
 $(VENV)/.dev: $(VENV)/.runtime requirements/dev.txt scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
 	$(PIP) -r requirements/dev.txt
+	$(PIP) --no-deps mediapipe==0.10.21
+	$(PIP) --no-deps invisible-watermark==0.2.0  # reference embedder for the watermark tests only
 	touch $@
 
 demo: $(VENV)/.runtime
@@ -35,3 +37,12 @@ samples: $(VENV)/.dev
 
 schema: $(VENV)/.runtime
 	$(BIN)/veracity schema > schema/report.schema.json
+
+# Recreate the shipped models from the evaluation corpus, on 2 CPU cores, fixed seeds (see training/*.py).
+CORPUS ?= ../shared/corpus
+TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
+
+train: train-ai-image
+
+train-ai-image: $(VENV)/.dev
+	$(TRAIN_ENV) $(BIN)/python training/train_ai_image.py --corpus $(CORPUS) --jobs 2 --with-gbt

@@ -2,7 +2,7 @@
 # Debian packages the tests use (exiftool, espeak-ng/sox for speech fixtures, chromium for browser tests).
 # Installs only what is missing; skips quietly where apt-get is unavailable or we are not root.
 set -euo pipefail
-wanted=(libimage-exiftool-perl)
+wanted=(libimage-exiftool-perl chromium espeak-ng sox)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

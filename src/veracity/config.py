@@ -7,13 +7,13 @@ Every value can be overridden from the environment (``VERACITY_MAX_FILE_BYTES=..
 from __future__ import annotations
 
 import os
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Profile(str, Enum):
+class Profile(StrEnum):
     FAST = "fast"
     DEFAULT = "default"
     THOROUGH = "thorough"
@@ -30,12 +30,10 @@ class Limits(BaseModel):
 
     @classmethod
     def from_env(cls) -> Limits:
-        values: dict[str, float] = {}
-        for name, field in cls.model_fields.items():
-            raw = os.environ.get(f"VERACITY_{name.upper()}")
-            if raw:
-                values[name] = field.annotation(raw) if field.annotation in (int, float) else raw  # type: ignore[misc]
-        return cls(**values)
+        values = {
+            name: raw for name in cls.model_fields if (raw := os.environ.get(f"VERACITY_{name.upper()}"))
+        }
+        return cls.model_validate(values)
 
 
 class SamplingPlan(BaseModel):

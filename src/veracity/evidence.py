@@ -7,15 +7,15 @@ these types and ``schema/report.schema.json`` keeps a checked-in copy (a test co
 from __future__ import annotations
 
 import hashlib
-from enum import Enum
-from typing import Annotated, Literal, Union
+from enum import StrEnum
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: optional Report.robustness
 
-JsonScalar = Union[str, int, float, bool, None]
-JsonValue = Union[JsonScalar, list[JsonScalar], dict[str, JsonScalar]]
+JsonScalar = str | int | float | bool | None
+JsonValue = JsonScalar | list[JsonScalar] | dict[str, JsonScalar]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -23,13 +23,13 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class MediaKind(str, Enum):
+class MediaKind(StrEnum):
     IMAGE = "image"
     VIDEO = "video"  # animated GIF / WebP count as video
     AUDIO = "audio"
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     """Which way a finding points."""
 
     SYNTHETIC = "synthetic"  # towards AI-generated or manipulated
@@ -37,7 +37,7 @@ class Direction(str, Enum):
     NEUTRAL = "neutral"  # context worth showing, no weight either way
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How an analyzer run ended. Only OK results carry a probability into the verdict."""
 
     OK = "ok"
@@ -142,7 +142,7 @@ class MediaInfo(_Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class VerdictLabel(str, Enum):
+class VerdictLabel(StrEnum):
     AI_GENERATED = "ai_generated"
     AUTHENTIC = "authentic"
     INCONCLUSIVE = "inconclusive"
@@ -165,6 +165,27 @@ class Verdict(_Frozen):
     contributions: tuple[Contribution, ...] = ()
 
 
+class RobustnessVariant(_Frozen):
+    """The file re-analysed after one kind of damage a platform does (``veracity check --robustness``)."""
+
+    name: str = Field(description="recompressed | downscaled | metadata_stripped | combined")
+    description: str
+    label: VerdictLabel | None = Field(default=None, description="the verdict on the damaged copy")
+    p_synthetic: Probability | None = None
+    p_shift: float | None = Field(default=None, description="p_synthetic of the copy minus that of the original")
+    verdict_holds: bool | None = None
+    lost_findings: tuple[str, ...] = Field(default=(), description="codes of weighed findings that disappeared")
+    new_findings: tuple[str, ...] = Field(default=(), description="codes of weighed findings that appeared")
+    error: str | None = Field(default=None, description="why the copy could not be made or analysed")
+
+
+class RobustnessCheck(_Frozen):
+    verdict_stable: bool = Field(description="every damaged copy got the original's verdict")
+    max_abs_shift: float = Field(description="largest |p_synthetic change| over the copies")
+    summary: str
+    variants: tuple[RobustnessVariant, ...] = ()
+
+
 class Report(_Frozen):
     schema_version: str = SCHEMA_VERSION
     tool_version: str
@@ -174,6 +195,9 @@ class Report(_Frozen):
     results: tuple[AnalyzerResult, ...]
     verdict: Verdict
     seconds: float
+    robustness: RobustnessCheck | None = Field(
+        default=None, description="how the verdict fares on damaged copies (only with --robustness)"
+    )
 
     @property
     def findings(self) -> list[Finding]:

@@ -47,7 +47,9 @@ def heatmap_overlay(
     return out
 
 
-def draw_box(rgb: np.ndarray, box_xyxy: tuple[int, int, int, int], colour: tuple[int, int, int] = (255, 0, 255)) -> None:
+def draw_box(
+    rgb: np.ndarray, box_xyxy: tuple[int, int, int, int], colour: tuple[int, int, int] = (255, 0, 255)
+) -> None:
     height, width = rgb.shape[:2]
     thickness = max(2, min(height, width) // 200)
     x0, y0, x1, y1 = (int(v) for v in box_xyxy)

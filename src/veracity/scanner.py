@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from veracity import __version__
@@ -39,7 +39,9 @@ class Scanner:
     def __init__(self, settings: Settings | None = None, analyzer_ids: Sequence[str] | None = None) -> None:
         self.settings = settings or Settings()
         self.selected = tuple(analyzer_ids) if analyzer_ids else None
-        self._classes = [registry.get(i) for i in self.selected] if self.selected else list(registry.available().values())
+        self._classes = (
+            [registry.get(i) for i in self.selected] if self.selected else list(registry.available().values())
+        )
         self._loaded: dict[str, Analyzer] = {}
 
     def plan(self, media: MediaInfo) -> list[type[Analyzer]]:
@@ -64,7 +66,7 @@ class Scanner:
             notify(Progress(str(path), cls.info.id, done + 1, len(planned), "finished"))
         return Report(
             tool_version=__version__,
-            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             profile=self.settings.profile.value,
             media=media,
             results=tuple(results),

@@ -82,7 +82,7 @@ class Analyzer(ABC):
 
     info: ClassVar[AnalyzerInfo]
 
-    def load(self) -> None:
+    def load(self) -> None:  # noqa: B027 - optional hook, most analyzers load nothing
         """Load weights or other heavy state. Called once, after dependencies are checked; never at import."""
 
     @abstractmethod

@@ -16,7 +16,28 @@ ENTRY_POINT_GROUP = "veracity.analyzers"
 
 BUILTIN: tuple[str, ...] = (
     "veracity.analyzers.provenance.metadata:MetadataAnalyzer",
+    "veracity.analyzers.provenance.c2pa:C2paAnalyzer",
     "veracity.analyzers.image.ela:ErrorLevelAnalyzer",
+    "veracity.analyzers.provenance.watermark:InvisibleWatermarkAnalyzer",
+    "veracity.analyzers.image.noise:NoiseResidualAnalyzer",
+    "veracity.analyzers.image.jpeg_quant:JpegQuantizationAnalyzer",
+    "veracity.analyzers.image.double_jpeg:DoubleJpegAnalyzer",
+    "veracity.analyzers.image.copy_move:CopyMoveAnalyzer",
+    "veracity.analyzers.image.spectrum:SpectrumAnalyzer",
+    "veracity.analyzers.face.signals:BlendingAnalyzer",
+    "veracity.analyzers.face.signals:LandmarkJitterAnalyzer",
+    "veracity.analyzers.face.signals:HeadPoseAnalyzer",
+    "veracity.analyzers.face.signals:BlinkAnalyzer",
+    "veracity.analyzers.face.signals:LipSyncAnalyzer",
+    "veracity.analyzers.face.signals:PulseAnalyzer",
+    "veracity.analyzers.face.signals:IdentityDriftAnalyzer",
+    "veracity.analyzers.face.signals:FaceTimelineAnalyzer",
+    "veracity.analyzers.audio.speech:SpeechActivityAnalyzer",
+    "veracity.analyzers.audio.aasist:AasistAnalyzer",
+    "veracity.analyzers.audio.voice_forensics:VoiceForensicsAnalyzer",
+    "veracity.analyzers.audio.speaker_consistency:SpeakerConsistencyAnalyzer",
+    "veracity.analyzers.learned.ai_image:AiImageAnalyzer",
+    "veracity.analyzers.learned.mesonet:MesoNetAnalyzer",
 )
 
 

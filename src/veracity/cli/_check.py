@@ -21,7 +21,9 @@ def expand_inputs(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
     for path in paths:
         if path.is_dir():
             try:
-                entries = sorted(p for p in path.rglob("*") if not any(part.startswith(".") for part in p.parts[len(path.parts):]))
+                entries = sorted(
+                    p for p in path.rglob("*") if not any(part.startswith(".") for part in p.parts[len(path.parts) :])
+                )
             except OSError as exc:
                 failures[str(path)] = f"folder cannot be read ({exc.strerror})"
                 continue
@@ -38,8 +40,16 @@ def _fail(console: Console, path: str, reason: str) -> None:
 
 
 def run_check(
-    paths: list[Path], *, json_out: str | None, html_out: Path | None, analyzers: str | None, profile: str,
-    artifacts_dir: Path | None, fail_on: str | None, quiet: bool,
+    paths: list[Path],
+    *,
+    json_out: str | None,
+    html_out: Path | None,
+    analyzers: str | None,
+    profile: str,
+    artifacts_dir: Path | None,
+    fail_on: str | None,
+    quiet: bool,
+    robustness: bool = False,
 ) -> ExitCode:
     from veracity.scanner import Scanner
 
@@ -58,13 +68,18 @@ def run_check(
         return ExitCode.USAGE
 
     files, failures = expand_inputs(paths)
-    for path, reason in failures.items():
-        _fail(err, path, reason)
+    for failed, reason in failures.items():
+        _fail(err, failed, reason)
     reports: list[Report] = []
     show_progress = not quiet and err.is_terminal
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=not show_progress, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not show_progress,
+        transient=True,
     ) as bars:
         overall = bars.add_task("files", total=len(files))
         step = bars.add_task("", total=1, visible=False)
@@ -77,6 +92,11 @@ def run_check(
 
             try:
                 report = scanner.check(path, progress=on_progress)
+                if robustness:
+                    from veracity.robustness import check_robustness
+
+                    bars.update(step, description="  robustness: damaged copies")
+                    report = report.model_copy(update={"robustness": check_robustness(scanner, report)})
             except VeracityError as exc:
                 failures[str(path)] = str(exc)
                 _fail(err, str(path), str(exc))
@@ -100,7 +120,11 @@ def run_check(
         for report in reports:
             print_details(out, report)
     if not reports and failures:
-        return ExitCode.UNREADABLE if len(failures) == 1 and len(paths) == 1 and not paths[0].is_dir() else ExitCode.SOME_FAILED
+        return (
+            ExitCode.UNREADABLE
+            if len(failures) == 1 and len(paths) == 1 and not paths[0].is_dir()
+            else ExitCode.SOME_FAILED
+        )
     if fail_on and any(r.verdict.label.value == fail_on for r in reports):
         return ExitCode.FLAGGED
     return ExitCode.SOME_FAILED if failures else ExitCode.ANALYZED

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sys
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -29,20 +29,25 @@ class ExitCode(IntEnum):
 @app.command()
 def check(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (folders are searched recursively).")],
-    json_out: Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to FILE, or '-' for stdout.")] = None,
-    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML report.")] = None,
-    analyzers: Annotated[Optional[str], typer.Option(help="Comma-separated analyzer ids to run (default: all).")] = None,
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="Write the JSON report to FILE, or '-' for stdout.")
+    ] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
+    analyzers: Annotated[str | None, typer.Option(help="Comma-separated analyzer ids to run (default: all).")] = None,
     profile: Annotated[str, typer.Option(help="fast | default | thorough")] = "default",
-    artifacts_dir: Annotated[Optional[Path], typer.Option(help="Also save evidence pictures as files here.")] = None,
-    fail_on: Annotated[Optional[str], typer.Option(help="Exit 1 when any file gets this label (ai_generated).")] = None,
+    artifacts_dir: Annotated[Path | None, typer.Option(help="Also save evidence pictures as files here.")] = None,
+    fail_on: Annotated[str | None, typer.Option(help="Exit 1 when any file gets this label (ai_generated).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary.")] = False,
+    robustness: Annotated[bool, typer.Option(
+        "--robustness", help="Also re-analyse damaged copies (recompressed, downscaled, metadata stripped) and "
+        "report whether the verdict holds.")] = False,
 ) -> None:
     """Analyze files and print a verdict with its evidence."""
     from veracity.cli._check import run_check
 
     code = run_check(
         paths, json_out=json_out, html_out=html_out, analyzers=analyzers, profile=profile,
-        artifacts_dir=artifacts_dir, fail_on=fail_on, quiet=quiet,
+        artifacts_dir=artifacts_dir, fail_on=fail_on, quiet=quiet, robustness=robustness,
     )
     raise typer.Exit(int(code))
 
@@ -78,18 +83,110 @@ def schema() -> None:
 @app.command()
 def bench(
     corpus: Annotated[Path, typer.Argument(help="Corpus folder with a MANIFEST.csv.")],
-    manifest: Annotated[Optional[Path], typer.Option(help="Manifest CSV (default: CORPUS/MANIFEST.csv).")] = None,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write metrics and per-file items here.")] = None,
+    manifest: Annotated[Path | None, typer.Option(help="Manifest CSV (default: CORPUS/MANIFEST.csv).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics and per-file items here.")] = None,
     launder: Annotated[bool, typer.Option(help="Re-encode every file as a social platform would, first.")] = False,
     profile: Annotated[str, typer.Option(help="fast | default | thorough")] = "default",
-    category: Annotated[Optional[list[str]], typer.Option(help="Only these categories (repeatable).")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="At most this many files per category (for quick runs).")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Only these categories (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many files per category (for quick runs).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (each file runs isolated in one).")] = 1,
+    timeout_s: Annotated[float, typer.Option("--timeout-s", min=1, help="Per-file time limit in seconds.")] = 900.0,
+    analyzers: Annotated[str | None, typer.Option(help="Comma-separated analyzer ids (default: all).")] = None,
+    launder_cache: Annotated[Path | None, typer.Option(help="Cache folder for laundered copies.")] = None,
+    peer: Annotated[list[str] | None, typer.Option(
+        help="Also run a published peer model on the same files and compare (repeatable): mesonet.")] = None,
 ) -> None:
     """Measure accuracy and speed over a labelled corpus."""
     from veracity.bench.runner import run_bench
+    from veracity.errors import VeracityError
 
-    run_bench(corpus, manifest=manifest, json_out=json_out, launder=launder, profile=profile,
-              categories=category, limit=limit)
+    try:
+        run_bench(corpus, manifest=manifest, json_out=json_out, launder=launder, profile=profile,
+                  categories=category, limit=limit, workers=workers, timeout_s=timeout_s,
+                  analyzers=[a.strip() for a in analyzers.split(",") if a.strip()] if analyzers else None,
+                  launder_cache=launder_cache, peers=peer)
+    except VeracityError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: Annotated[Path | None, typer.Option(
+        help="Where jobs, uploads and reports are kept (env VERACITY_DATA_DIR; default: the user's data folder)."
+    )] = None,
+    workers: Annotated[int | None, typer.Option(help="Analyses run at once (env VERACITY_WORKERS; default 2).")
+                       ] = None,
+    profile: Annotated[str | None, typer.Option(help="fast | default | thorough (env VERACITY_PROFILE)")] = None,
+    analyzers: Annotated[str | None, typer.Option(help="Comma-separated analyzer ids (default: the profile's).")
+                         ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Run the REST API and the web page (needs the "server" extra of the veracity package)."""
+    from veracity.cli._serve import run_serve
+
+    raise typer.Exit(run_serve(host=host, port=port, data_dir=data_dir, workers=workers, profile=profile,
+                               analyzers=analyzers, log_level=log_level))
+
+
+_STORE_HELP = "Result store, SQLite (env VERACITY_STORE; default ./veracity.sqlite)."
+
+
+@app.command()
+def scan(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive), glob patterns, list files (@x.txt).")],
+    store: Annotated[Path | None, typer.Option(help=_STORE_HELP)] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: the usable cores).")] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Run on Ray (--ray-address, RAY_ADDRESS or a local one).")] = False,
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster: auto, host:6379, ray://host:10001.")] = None,
+    export: Annotated[str | None, typer.Option(help="Also write the results as csv | jsonl | parquet.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where --export writes.")] = None,
+    profile: Annotated[str, typer.Option(help="fast | default | thorough")] = "default",
+    analyzers: Annotated[str | None, typer.Option(help="Comma-separated analyzer ids (default: profile's).")] = None,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Do not fill the near-duplicate index.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Analyze many files into a resumable store (files already analysed are skipped) and index them."""
+    from veracity.cli._scan import run_scan
+
+    raise typer.Exit(int(run_scan(paths, store=store, workers=workers, ray=ray, ray_address=ray_address,
+                                  export=export, out=out, profile=profile, analyzers=analyzers,
+                                  index=not no_index, quiet=quiet)))
+
+
+index_app = typer.Typer(help="The near-duplicate index (filled by scan, or by index add).", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("add")
+def index_add(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders, glob patterns or list files.")],
+    store: Annotated[Path | None, typer.Option(help=_STORE_HELP)] = None,
+) -> None:
+    """Fingerprint files into the index without analysing them."""
+    from veracity.cli._index import run_index_add
+
+    raise typer.Exit(int(run_index_add(paths, store=store)))
+
+
+@app.command()
+def match(
+    file: Annotated[Path, typer.Argument(help="The file whose copies to find.")],
+    store: Annotated[Path | None, typer.Option(help=_STORE_HELP)] = None,
+    json_out: Annotated[str | None, typer.Option("--json", help="Write the matches as JSON to FILE, or '-'.")] = None,
+) -> None:
+    """Find near copies of a file in the index, earliest evidence first, flagging copies whose verdict differs."""
+    from veracity.cli._index import run_match
+
+    raise typer.Exit(int(run_match(file, store=store, json_out=json_out)))
+
+
+# The models sub-app module imports only typer at top level; its commands import the rest when they run.
+from veracity.cli._models import models_app  # noqa: E402
+
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:

@@ -82,7 +82,7 @@ def _iter_av_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> Iterator
                 if time_s + 1e-6 < next_t:
                     continue
                 width, height = _scaled_size(frame.width, frame.height, plan.max_side_px)
-                rgb = frame.to_ndarray(format="rgb24", width=width, height=height)
+                rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=width, height=height)
                 rotation = int(getattr(frame, "rotation", 0) or 0) % 360
                 if rotation:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))

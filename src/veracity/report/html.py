@@ -67,7 +67,7 @@ def _render_one(report: Report, index: int) -> str:
         f"<article id='file-{index}'><h2 class='path'>{_e(report.media.path)}</h2>{banner}"
         f"<h3>Evidence</h3><div class='cards'>{weighed or '<p>No finding points either way.</p>'}</div>"
         f"{f'<h3>Context</h3><div class=cards>{context}</div>' if context else ''}"
-        f"{_analyzer_table(report.results)}{_media_table(report)}{_metadata(report)}</article>"
+        f"{_robustness(report)}{_analyzer_table(report.results)}{_media_table(report)}{_metadata(report)}</article>"
     )
 
 
@@ -117,13 +117,15 @@ def _card(report: Report, result: AnalyzerResult, finding: Finding) -> str:
         if locus.frame_idx is not None:
             where.append(f"frame {locus.frame_idx}")
         if locus.box_xyxy_px is not None:
-            where.append("region " + "×".join(str(v) for v in locus.box_xyxy_px[:2]) + " to "
-                         + "×".join(str(v) for v in locus.box_xyxy_px[2:]))
+            where.append(
+                "region "
+                + "×".join(str(v) for v in locus.box_xyxy_px[:2])
+                + " to "
+                + "×".join(str(v) for v in locus.box_xyxy_px[2:])
+            )
         if locus.face_track is not None:
             where.append(f"face #{locus.face_track}")
-    data = "".join(
-        f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in list(finding.data.items())[:12]
-    )
+    data = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in list(finding.data.items())[:12])
     weight = "decisive" if finding.decisive else f"weight {finding.strength:.2f}" if finding.strength else ""
     return (
         f"<section class='card dir-{finding.direction.value}' tabindex='0'>"
@@ -138,7 +140,8 @@ def _card(report: Report, result: AnalyzerResult, finding: Finding) -> str:
 
 def _analyzer_table(results: tuple[AnalyzerResult, ...]) -> str:
     rows = "".join(
-        f"<tr class='status-{r.status.value}'><td>{_e(r.analyzer_id)} <span class='muted'>{_e(r.analyzer_version)}</span></td>"
+        f"<tr class='status-{r.status.value}'><td>{_e(r.analyzer_id)} "
+        f"<span class='muted'>{_e(r.analyzer_version)}</span></td>"
         f"<td>{_e(r.status.value)}</td><td>{'' if r.p_synthetic is None else f'{r.p_synthetic:.2f}'}</td>"
         f"<td>{r.seconds:.2f} s</td><td>{_e(r.reason or '')}{' — ' + _e(r.hint) if r.hint else ''}</td></tr>"
         for r in results
@@ -152,18 +155,22 @@ def _analyzer_table(results: tuple[AnalyzerResult, ...]) -> str:
 def _media_table(report: Report) -> str:
     media = report.media
     fields = {
-        "kind": media.kind.value, "format": media.container, "size": f"{media.size_bytes:,} bytes",
+        "kind": media.kind.value,
+        "format": media.container,
+        "size": f"{media.size_bytes:,} bytes",
         "dimensions": f"{media.width}×{media.height}" if media.width else None,
         "duration": f"{media.duration_s:.2f} s" if media.duration_s else None,
         "frame rate": f"{media.fps:g} fps" if media.fps else None,
-        "audio": "yes" if media.has_audio else None, "sha256": media.sha256,
+        "audio": "yes" if media.has_audio else None,
+        "sha256": media.sha256,
         "analysed in": f"{report.seconds:.2f} s ({report.profile} profile)",
         "tool": f"Veracity {report.tool_version}, report schema {report.schema_version}, {report.created_at}",
     }
     rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in fields.items() if v)
     streams = "".join(
         f"<tr><th>stream {s.index}</th><td>{_e(s.type)} {_e(s.codec or '')}"
-        f"{f' {s.width}×{s.height}' if s.width else ''}{f' {s.sample_rate_hz} Hz' if s.sample_rate_hz else ''}</td></tr>"
+        f"{f' {s.width}×{s.height}' if s.width else ''}"
+        f"{f' {s.sample_rate_hz} Hz' if s.sample_rate_hz else ''}</td></tr>"
         for s in media.streams
     )
     return f"<h3>Media</h3><table class='media'>{rows}{streams}</table>"
@@ -174,6 +181,33 @@ def _metadata(report: Report) -> str:
     if summary is None or not summary.data:
         return ""
     rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in summary.data.items())
-    return f"<details class='metadata'><summary>Metadata ({len(summary.data)} fields)</summary><table>{rows}</table></details>"
+    return (
+        f"<details class='metadata'><summary>Metadata ({len(summary.data)} fields)</summary>"
+        f"<table>{rows}</table></details>"
+    )
 
 
+def _robustness(report: Report) -> str:
+    check = report.robustness
+    if check is None:
+        return ""
+    rows = []
+    for v in check.variants:
+        if v.error is not None:
+            rows.append(
+                f"<tr><td>{_e(v.name)}</td><td>{_e(v.description)}</td><td colspan='4'>could not be checked: "
+                f"{_e(v.error)}</td></tr>"
+            )
+            continue
+        label = _LABELS[v.label] if v.label else "?"
+        rows.append(
+            f"<tr><td>{_e(v.name)}</td><td>{_e(v.description)}</td><td>{'holds' if v.verdict_holds else 'changes'}: "
+            f"{_e(label)}</td><td>{(v.p_synthetic or 0):.0%} ({(v.p_shift or 0):+.2f})</td>"
+            f"<td>{_e(', '.join(v.lost_findings)) or '–'}</td><td>{_e(', '.join(v.new_findings)) or '–'}</td></tr>"
+        )
+    return (
+        "<section class='robustness' aria-label='robustness'><h3>Robustness self-check</h3>"
+        f"<p>{_e(check.summary)}</p><table><thead><tr><th>copy</th><th>damage</th><th>verdict</th>"
+        "<th>p_synthetic (change)</th><th>findings lost</th><th>findings new</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )

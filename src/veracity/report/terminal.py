@@ -41,7 +41,28 @@ def print_details(console: Console, report: Report, top: int = 5) -> None:
     for finding in weighed[:top]:
         arrow = "[red]▲ synthetic[/]" if finding.direction is Direction.SYNTHETIC else "[green]▼ authentic[/]"
         console.print(f"  {arrow} ({finding.strength:.2f}) {finding.message}")
+    if report.robustness is not None:
+        print_robustness(console, report)
     skipped = [r for r in report.results if r.status in (Status.ERROR, Status.TIMEOUT, Status.MISSING_DEPENDENCY)]
     for result in skipped:
         hint = f" — {result.hint}" if result.hint else ""
         console.print(f"  [magenta]{result.analyzer_id}: {result.status.value}[/] {result.reason or ''}{hint}")
+
+
+def print_robustness(console: Console, report: Report) -> None:
+    """The robustness self-check: one line per damaged copy."""
+    check = report.robustness
+    if check is None:
+        return
+    style = "green" if check.verdict_stable else "yellow"
+    console.print(f"  [{style}]robustness:[/] {check.summary}")
+    for variant in check.variants:
+        if variant.error is not None:
+            console.print(f"    {variant.name}: could not be checked ({variant.error})", markup=False)
+            continue
+        mark = "holds" if variant.verdict_holds else "CHANGES"
+        lost = f"; lost: {', '.join(variant.lost_findings)}" if variant.lost_findings else ""
+        gained = f"; new: {', '.join(variant.new_findings)}" if variant.new_findings else ""
+        label = variant.label.value if variant.label else "?"
+        console.print(f"    {variant.name} ({variant.description}): {mark} — {label}, p_synthetic "
+                      f"{variant.p_synthetic:.2f} ({variant.p_shift:+.2f}){lost}{gained}", markup=False)

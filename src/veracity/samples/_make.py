@@ -87,9 +87,9 @@ def make_video(target: Path, seconds: float = 3.0, fps: int = 15) -> None:
         samples = (0.2 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate)).astype(np.float32)
         for start in range(0, samples.size, 1024):
             chunk = samples[start : start + 1024]
-            frame = av.AudioFrame.from_ndarray(chunk[None, :], format="flt", layout="mono")
-            frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
-            for packet in audio.encode(frame):
+            audio_frame = av.AudioFrame.from_ndarray(chunk[None, :], format="flt", layout="mono")
+            audio_frame.sample_rate, audio_frame.pts, audio_frame.time_base = rate, start, Fraction(1, rate)
+            for packet in audio.encode(audio_frame):
                 container.mux(packet)
         for stream in (video, audio):
             for packet in stream.encode(None):

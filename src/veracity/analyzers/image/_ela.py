@@ -38,24 +38,42 @@ def texture_levels(rgb: np.ndarray, block_px: int = 16) -> np.ndarray:
     return block_means(lap, block_px)
 
 
-def ela_inconsistency(rgb: np.ndarray, quality: int = 90, block_px: int = 16) -> tuple[float, np.ndarray, np.ndarray]:
-    """Return (score, per-block anomaly map in [0, 1], per-pixel error levels).
+def ela_inconsistency(
+    rgb: np.ndarray, quality: int = 70, block_px: int = 16
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Return (score in [0, 1], per-block anomaly map in [0, 1], per-pixel error levels) at one quality.
 
-    Each block's error level is compared with what its texture predicts (a robust linear fit over all blocks);
-    the score is the share of the image's residual error concentrated in its most anomalous 5% of blocks,
-    which stays low for uniformly compressed images and rises for a region compressed differently.
+    Each block's error level is compared with what its texture predicts (a robust line fitted over all blocks);
+    the residual z-scores are averaged over 3×3 blocks so a coherent region outweighs isolated busy blocks, and
+    the score is the mean of the top 5% of that smoothed map, divided by 8: a uniformly compressed image stays
+    low, a region compressed differently rises.
     """
+    from veracity.analyzers.image._regions import residual_z, smooth, top_share_mean
+
     levels = error_levels(rgb, quality)
     ela_blocks = block_means(levels, block_px)
-    texture = texture_levels(rgb, block_px)
     if ela_blocks.size < 16:
         return 0.0, np.zeros_like(ela_blocks), levels
-    x, y = texture.ravel(), ela_blocks.ravel()
-    slope, intercept = np.polyfit(x, y, 1) if np.ptp(x) > 0 else (0.0, float(np.median(y)))
-    residual = ela_blocks - (slope * texture + intercept)
-    spread = float(np.median(np.abs(residual - np.median(residual)))) * 1.4826 + 1e-3
-    z = (residual - np.median(residual)) / spread
+    z = smooth(residual_z(texture_levels(rgb, block_px), ela_blocks))
     anomaly = np.clip(z / 8.0, 0.0, 1.0)
-    top = np.sort(z.ravel())[-max(1, z.size // 20) :]
-    score = float(np.clip(np.mean(top) / 12.0, 0.0, 1.0))
+    score = float(np.clip(top_share_mean(z) / 8.0, 0.0, 1.0))
     return score, anomaly, levels
+
+
+def ela_multi_quality(
+    rgb: np.ndarray, qualities: tuple[int, ...] = (70,), block_px: int = 16
+) -> tuple[float, int, np.ndarray, np.ndarray]:
+    """ELA at one or more re-save qualities; return (score, quality, anomaly map, error levels) of the strongest.
+
+    A pasted region stands out best at qualities near or below the background's earlier compression. The default
+    is 70 alone: on skimage photos and corpus camera JPEGs against splices built from them (backgrounds at
+    60–75, final saves at 85–92) it separated best (AUC 0.85 vs 0.64 at 80 and 0.78 at 90); taking the maximum
+    over several qualities raises false alarms on clean pictures.
+    """
+    best: tuple[float, int, np.ndarray, np.ndarray] | None = None
+    for quality in qualities:
+        score, anomaly, levels = ela_inconsistency(rgb, quality, block_px)
+        if best is None or score > best[0]:
+            best = (score, quality, anomaly, levels)
+    assert best is not None
+    return best

@@ -10,7 +10,7 @@ from veracity.evidence import AnalyzerResult, Artifact, Direction, Finding, Locu
 
 @dataclass(frozen=True)
 class ElaParams:
-    quality: int = 90
+    qualities: tuple[int, ...] = (70,)  # re-save qualities tried; the most inconsistent one is shown
     block_px: int = 16
     flag_above: float = 0.5  # inconsistency score from which a region is reported
 
@@ -20,7 +20,7 @@ class ErrorLevelAnalyzer(Analyzer):
 
     info = AnalyzerInfo(
         id="image.ela",
-        version="0.1.0",
+        version="0.2.0",
         title="Error level analysis",
         summary="Re-saves a JPEG and maps where the error level differs from the rest (pasted or edited regions).",
         media_kinds=frozenset({MediaKind.IMAGE}),
@@ -32,16 +32,17 @@ class ErrorLevelAnalyzer(Analyzer):
         self.params = params or ElaParams()
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
-        from veracity.analyzers.image._ela import ela_inconsistency
+        from veracity.analyzers.image._ela import ela_multi_quality
+        from veracity.analyzers.image._regions import region_box
         from veracity.pictures import heatmap_overlay, png_bytes
 
         if media.container != "jpeg":
             return self.not_applicable(f"error level analysis needs a JPEG; this is {media.container.upper()}")
         rgb = ctx.image()
-        score, anomaly, levels = ela_inconsistency(rgb, self.params.quality, self.params.block_px)
+        score, quality, anomaly, levels = ela_multi_quality(rgb, self.params.qualities, self.params.block_px)
         block = self.params.block_px
         peak_row, peak_col = np.unravel_index(int(np.argmax(anomaly)), anomaly.shape)
-        box = _region_box(anomaly, block) if score >= self.params.flag_above else None
+        box = region_box(anomaly, block) if score >= self.params.flag_above else None
         overlay = heatmap_overlay(rgb, anomaly, box_xyxy=box)
         raw = np.clip(levels / max(float(np.percentile(levels, 99.5)), 1.0), 0, 1)
         artifacts = [
@@ -58,7 +59,7 @@ class ErrorLevelAnalyzer(Analyzer):
                 direction=Direction.SYNTHETIC,
                 strength=round(min(score, 1.0) * 0.5, 3),
                 locus=Locus(box_xyxy_px=box, artifact="ela.anomaly"),
-                data={"score": round(score, 4), "quality": self.params.quality,
+                data={"score": round(score, 4), "quality": quality,
                       "peak_block_row": int(peak_row), "peak_block_col": int(peak_col)},
             )
         else:
@@ -69,19 +70,8 @@ class ErrorLevelAnalyzer(Analyzer):
                 direction=Direction.NEUTRAL,
                 strength=0.0,
                 locus=Locus(artifact="ela.anomaly"),
-                data={"score": round(score, 4), "quality": self.params.quality},
+                data={"score": round(score, 4), "quality": quality},
             )
         p_synthetic = 0.35 + 0.4 * score
         return self.result(Status.OK, p_synthetic=p_synthetic, findings=[finding], artifacts=artifacts)
 
-
-def _region_box(anomaly: np.ndarray, block_px: int) -> tuple[int, int, int, int]:
-    """Bounding box (pixels) of the blocks above half the peak anomaly around the strongest block."""
-    from scipy import ndimage
-
-    mask = anomaly >= 0.5 * float(anomaly.max())
-    labels, _count = ndimage.label(mask)
-    peak = labels[np.unravel_index(int(np.argmax(anomaly)), anomaly.shape)]
-    rows, cols = np.nonzero(labels == peak)
-    return (int(cols.min() * block_px), int(rows.min() * block_px),
-            int((cols.max() + 1) * block_px), int((rows.max() + 1) * block_px))

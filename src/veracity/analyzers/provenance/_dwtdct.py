@@ -1,0 +1,196 @@
+"""Decode the open ``invisible-watermark`` DWT-DCT marks that Stable Diffusion's reference scripts embed.
+
+Written in plain numpy after the ``imwatermark`` package's ``EmbedMaxDct`` (MIT licence, ShieldMnt), whose own
+import pulls in torch; the one-level Haar approximation band is computed directly ((a + b + c + d) / 2 per 2×2
+pixels, identical to PyWavelets' ``dwt2(..., "haar")[0]`` and much faster). The embedder takes the chroma plane U
+of OpenCV's YUV, a one-level Haar DWT, cuts the approximation band into 4×4 blocks and quantises each block's
+largest-magnitude non-DC coefficient with a step of 36 so that ``|c| mod 36`` lands at 9 (bit 0) or 27 (bit 1);
+block ``k`` (row-major) carries bit ``k mod n``.
+
+Which images carry it (public reference code):
+- CompVis/stable-diffusion ``scripts/txt2img.py``: bytes ``StableDiffusionV1`` (136 bits), uint8 BGR input;
+- Stability-AI/stablediffusion (SD 2.x) scripts: bytes ``SDV2`` (32 bits), uint8 BGR;
+- Stability-AI/generative-models and diffusers' SDXL pipelines: 48 bits ``0xB3EC907BB19E``, float BGR input
+  (so OpenCV's chroma offset is 0.5, not 128; early diffusers versions passed RGB);
+- InvokeAI: bytes ``InvokeAI`` (64 bits), uint8 BGR.
+
+Where it fails: the mark lives on an 8-pixel grid in exact pixel values, so any resize, a crop that moves the grid
+or changes the width, 4:2:0 JPEG or heavy filtering destroys it (bits fall to chance). Absence therefore means
+nothing. A random image agrees with any message on about half its bits; ``false_alarm_p`` turns the agreement into
+the chance of seeing it without a watermark (binomial tail, corrected for a biased decoder and for the number of
+messages and variants tried), so only a near-perfect match counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_STEP = 36.0
+_BLOCK = 4
+
+
+def _bits_of_bytes(message: bytes) -> tuple[int, ...]:
+    return tuple(int(b) for b in np.unpackbits(np.frombuffer(message, dtype=np.uint8)))
+
+
+def _bits_of_int(value: int) -> tuple[int, ...]:
+    return tuple(int(b) for b in bin(value)[2:])
+
+
+@dataclass(frozen=True)
+class KnownMark:
+    name: str  # who embeds it
+    bits: tuple[int, ...]
+    float_input: bool  # embedder fed float pixels (chroma offset 0.5) rather than uint8 (offset 128)
+    source: str
+
+
+KNOWN_MARKS: tuple[KnownMark, ...] = (
+    KnownMark("Stable Diffusion v1 reference scripts", _bits_of_bytes(b"StableDiffusionV1"), False,
+              "CompVis/stable-diffusion scripts/txt2img.py"),
+    KnownMark("Stable Diffusion 2 reference scripts", _bits_of_bytes(b"SDV2"), False,
+              "Stability-AI/stablediffusion scripts/txt2img.py"),
+    KnownMark("Stable Diffusion XL (Stability AI / diffusers)", _bits_of_int(0xB3EC907BB19E), True,
+              "Stability-AI/generative-models sgm/inference/helpers.py; diffusers StableDiffusionXLWatermarker"),
+    KnownMark("InvokeAI", _bits_of_bytes(b"InvokeAI"), False, "invoke-ai/InvokeAI invisible_watermark.py"),
+)
+CHANNEL_ORDERS = ("bgr", "rgb")  # what the embedder was handed as "BGR": the true BGR image, or RGB by mistake
+
+
+@dataclass(frozen=True)
+class MarkMatch:
+    mark: KnownMark
+    channel_order: str
+    decoded_at_hw: tuple[int, int]  # size the image was scaled to before decoding (its own size if not scaled)
+    decoded_bits: tuple[int, ...]
+    agreeing_bits: int
+    false_alarm_p: float  # chance a watermark-free image matches this well, corrected for all variants tried
+
+    @property
+    def bit_agreement(self) -> float:
+        return self.agreeing_bits / len(self.mark.bits)
+
+
+def chroma_u(rgb: np.ndarray, *, channel_order: str = "bgr", float_input: bool = False) -> np.ndarray:
+    """OpenCV's ``COLOR_BGR2YUV`` U plane, 0.492·(B − Y), of the array the embedder saw, as float32.
+
+    uint8 input: offset 128 and rounded, as OpenCV stores it; float input: offset 0.5, unrounded.
+    """
+    # U = 0.492 · (B − 0.299 R − 0.587 G − 0.114 B), per RGB channel; "rgb" order means red was taken for blue.
+    weights = np.array([-0.492 * 0.299, -0.492 * 0.587, 0.492 * 0.886], dtype=np.float32)
+    if channel_order == "rgb":
+        weights = weights[::-1].copy()
+    u = rgb.astype(np.float32) @ weights
+    if float_input:
+        return u + np.float32(0.5)
+    return np.clip(np.round(u + np.float32(128.0)), 0, 255)
+
+
+def block_scores(plane: np.ndarray) -> np.ndarray:
+    """Per 4×4 block of the Haar approximation band: 1.0 where ``|largest AC| mod 36`` is in the upper half."""
+    height, width = (plane.shape[0] // 4) * 4, (plane.shape[1] // 4) * 4
+    p = plane[:height, :width]
+    approx = (p[0::2, 0::2] + p[0::2, 1::2] + p[1::2, 0::2] + p[1::2, 1::2]) / 2.0
+    rows, cols = approx.shape[0] // _BLOCK, approx.shape[1] // _BLOCK
+    blocks = approx[: rows * _BLOCK, : cols * _BLOCK].reshape(rows, _BLOCK, cols, _BLOCK).swapaxes(1, 2)
+    peak = np.abs(blocks.reshape(rows * cols, _BLOCK * _BLOCK)[:, 1:]).max(axis=1)
+    return (np.mod(peak, _STEP) > 0.5 * _STEP).astype(np.float64)
+
+
+def decode_bits(scores: np.ndarray, n_bits: int) -> np.ndarray:
+    """Majority vote of the blocks carrying each bit (``imwatermark``'s rule: mean × 255 > 127)."""
+    sums = np.bincount(np.arange(scores.size) % n_bits, weights=scores, minlength=n_bits)
+    counts = np.bincount(np.arange(scores.size) % n_bits, minlength=n_bits)
+    return (sums / np.maximum(counts, 1) * 255 > 127).astype(np.uint8)
+
+
+def agreement_tail_p(expected: np.ndarray, decoded: np.ndarray) -> float:
+    """P[agreement ≥ observed] for a decoder with no watermark to read.
+
+    Two null models, and the larger (more cautious) tail is kept: fair coin bits (binomial, p = 0.5), and bits
+    drawn with the decoder's own bias towards 0 or 1 (e.g. flat images decode to all zeros), which makes the
+    agreement a sum of two binomials over the message's ones and zeros.
+    """
+    from scipy import stats
+
+    n_bits = expected.size
+    agree = int(np.sum(expected == decoded))
+    fair = float(stats.binom.sf(agree - 1, n_bits, 0.5))
+    p_one = float(np.clip(decoded.mean(), 1e-3, 1 - 1e-3))
+    ones = int(expected.sum())
+    zeros = n_bits - ones
+    from_ones = stats.binom.pmf(np.arange(ones + 1), ones, p_one)
+    from_zeros = stats.binom.pmf(np.arange(zeros + 1), zeros, 1 - p_one)
+    total = np.convolve(from_ones, from_zeros)
+    biased = float(total[agree:].sum())
+    return min(1.0, max(fair, biased))
+
+
+# Output sides of common generators; a downscaled copy is scaled back up to these before decoding.
+GENERATOR_SIDES_PX = (512, 576, 640, 704, 768, 832, 896, 960, 1024, 1152, 1216, 1344, 1536)
+
+
+def candidate_sizes(height: int, width: int) -> list[tuple[int, int]]:
+    """The image's own size first, then 2× (a halved generator output), then, unless the image already has a
+    generator-like size (both sides multiples of 64), the generator sizes it could have been shrunk from (same
+    aspect, at most 2.5× larger)."""
+    sizes = [(height, width), (2 * height, 2 * width)]
+    if height % 64 == 0 and width % 64 == 0:
+        return sizes
+    for side in GENERATOR_SIDES_PX:
+        for scale in (side / width, side / height):
+            target = (round(height * scale), round(width * scale))
+            if 1.05 < scale <= 2.5 and target[0] % 8 == 0 and target[1] % 8 == 0 and target not in sizes:
+                sizes.append(target)
+    return sizes
+
+
+def match_known_marks(
+    rgb: np.ndarray, marks: tuple[KnownMark, ...] = KNOWN_MARKS, *, try_upscaling: bool = True
+) -> list[MarkMatch]:
+    """Decode every known message under each channel order (and, optionally, scaled back to likely original
+    sizes, which recovers a mark through a plain downscale); best match first.
+
+    ``false_alarm_p`` is Bonferroni-corrected for the number of (size, message, channel order) triples tried.
+    """
+    from PIL import Image
+
+    native = (int(rgb.shape[0]), int(rgb.shape[1]))
+    sizes = candidate_sizes(*native) if try_upscaling else [native]
+    trials = len(sizes) * len(marks) * len(CHANNEL_ORDERS)
+    matches = []
+    for size in sizes:
+        pixels = rgb if size == rgb.shape[:2] else np.asarray(
+            Image.fromarray(rgb).resize((size[1], size[0]), Image.Resampling.BICUBIC))
+        scores_by_variant: dict[tuple[str, bool], np.ndarray] = {}
+        for mark in marks:
+            expected = np.array(mark.bits, dtype=np.uint8)
+            for order in CHANNEL_ORDERS:
+                key = (order, mark.float_input)
+                if key not in scores_by_variant:
+                    plane = chroma_u(pixels, channel_order=order, float_input=mark.float_input)
+                    scores_by_variant[key] = block_scores(plane)
+                decoded = decode_bits(scores_by_variant[key], expected.size)
+                p = min(1.0, agreement_tail_p(expected, decoded) * trials)
+                matches.append(MarkMatch(mark, order, size, tuple(int(b) for b in decoded),
+                                         int(np.sum(expected == decoded)), p))
+    return sorted(matches, key=lambda m: m.false_alarm_p)
+
+
+def block_agreement(rgb: np.ndarray, match: MarkMatch) -> np.ndarray:
+    """Per 8×8-pixel block of the decoded geometry: 1 where the block carries the matched message's bit, else 0.
+
+    Where a watermarked picture was later edited, the mark is gone locally and agreement falls to chance.
+    """
+    from PIL import Image
+
+    height, width = match.decoded_at_hw
+    pixels = rgb if (height, width) == rgb.shape[:2] else np.asarray(
+        Image.fromarray(rgb).resize((width, height), Image.Resampling.BICUBIC))
+    scores = block_scores(chroma_u(pixels, channel_order=match.channel_order, float_input=match.mark.float_input))
+    expected = np.array(match.mark.bits, dtype=np.float64)
+    agree = (scores == expected[np.arange(scores.size) % expected.size]).astype(np.float64)
+    cols = (width // 4 * 4) // 2 // _BLOCK
+    return agree.reshape(-1, cols)

@@ -1,0 +1,576 @@
+// Veracity web page: plain DOM, no framework, no external resources. Text from reports is only ever set as text.
+"use strict";
+
+const LABELS = {
+  ai_generated: "AI-generated or manipulated",
+  authentic: "No sign of manipulation",
+  inconclusive: "Inconclusive",
+};
+const DIRECTION_WORDS = {
+  synthetic: "points to AI / manipulation",
+  authentic: "points to a real capture",
+  neutral: "context",
+};
+const STATUS_WORDS = { queued: "Waiting in line", running: "Analysing", done: "Done", failed: "Failed" };
+const STAGE_WORDS = {
+  starting: "Starting", downloading: "Downloading the link", probing: "Reading the file",
+  analysing: "Running the analyzers", "writing report": "Writing the report",
+};
+const POLL_MS = 700;
+const HISTORY_PAGE = 20;
+
+const $ = (sel) => document.querySelector(sel);
+let token = sessionStorage.getItem("veracity-token") || "";
+let pollTimer = null;
+let currentId = null;
+let historyOffset = 0;
+const blobUrls = [];
+
+// ---------- small helpers ----------
+function h(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat(2)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+const pct = (p) => `${Math.round(p * 100)}%`;
+const fmtTime = (s) => (s >= 60 ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}` : `${s.toFixed(1)} s`);
+const when = (epochS) => new Date(epochS * 1000).toLocaleString();
+
+function notice(text, isError) {
+  const el = $("#notice");
+  el.textContent = text || "";
+  el.classList.toggle("error", Boolean(isError));
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(path, Object.assign({}, options, { headers }));
+  if (response.status === 401) {
+    askToken();
+    throw new Error("An access token is needed.");
+  }
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`;
+    try {
+      const body = await response.json();
+      if (body && body.error) message = body.error.message;
+    } catch (_) { /* not JSON */ }
+    const error = new Error(message);
+    error.status = response.status;
+    throw error;
+  }
+  return response;
+}
+
+async function blobUrl(path) {
+  const response = await api(path);
+  const url = URL.createObjectURL(await response.blob());
+  blobUrls.push(url);
+  return url;
+}
+
+function releaseBlobs() {
+  while (blobUrls.length) URL.revokeObjectURL(blobUrls.pop());
+}
+
+function askToken() {
+  const dialog = $("#token-dialog");
+  if (!dialog.open) dialog.showModal();
+}
+
+// ---------- intake ----------
+async function submitFile(file) {
+  if (!file) return;
+  notice(`Uploading ${file.name}…`);
+  const form = new FormData();
+  form.append("file", file, file.name);
+  try {
+    const response = await api("/v1/analyses", { method: "POST", body: form });
+    const body = await response.json();
+    notice("");
+    location.hash = `#/a/${body.id}`;
+    loadHistory(true);
+  } catch (err) {
+    notice(`Could not upload: ${err.message}`, true);
+  }
+}
+
+async function submitLink(url) {
+  notice("Sending the link…");
+  try {
+    const response = await api("/v1/analyses", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }),
+    });
+    const body = await response.json();
+    notice("");
+    $("#link").value = "";
+    location.hash = `#/a/${body.id}`;
+    loadHistory(true);
+  } catch (err) {
+    notice(`Could not check this link: ${err.message}`, true);
+  }
+}
+
+function setupIntake() {
+  const drop = $("#drop");
+  const input = $("#file");
+  input.addEventListener("change", () => submitFile(input.files[0]).then(() => { input.value = ""; }));
+  for (const type of ["dragenter", "dragover"]) {
+    drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add("over"); });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.remove("over"); });
+  }
+  drop.addEventListener("drop", (e) => submitFile(e.dataTransfer.files[0]));
+  // The page as a whole accepts a drop too, so a near miss doesn't open the file in the browser.
+  window.addEventListener("dragover", (e) => e.preventDefault());
+  window.addEventListener("drop", (e) => { e.preventDefault(); if (e.dataTransfer.files[0]) submitFile(e.dataTransfer.files[0]); });
+  $("#link-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const url = $("#link").value.trim();
+    if (!/^https?:\/\//i.test(url)) { notice("Paste a link that starts with http:// or https://", true); return; }
+    submitLink(url);
+  });
+  $("#token-form").addEventListener("submit", () => {
+    token = $("#token").value.trim();
+    sessionStorage.setItem("veracity-token", token);
+    route();
+  });
+}
+
+// ---------- one analysis ----------
+async function showJob(id) {
+  clearTimeout(pollTimer);
+  currentId = id;
+  releaseBlobs();
+  $("#job").hidden = false;
+  $("#intake-title").textContent = "Check another file or link";
+  window.scrollTo(0, 0);
+  $("#result").replaceChildren();
+  $("#progress").replaceChildren(h("p", { class: "muted", text: "Loading…" }));
+  await poll(id, true);
+}
+
+async function poll(id, first) {
+  if (id !== currentId) return;
+  let job;
+  try {
+    job = await (await api(`/v1/analyses/${id}`)).json();
+  } catch (err) {
+    $("#progress").replaceChildren(h("p", { class: "error", text: err.message }));
+    return;
+  }
+  if (id !== currentId) return;
+  $("#job-title").textContent = job.name;
+  if (job.status === "queued" || job.status === "running") {
+    renderProgress(job);
+    pollTimer = setTimeout(() => poll(id, false), POLL_MS);
+    return;
+  }
+  $("#progress").replaceChildren();
+  if (job.status === "failed") renderFailure(job);
+  else await renderReport(job);
+  if (!first) { loadHistory(true); $("#job-title").focus(); }
+}
+
+function renderProgress(job) {
+  const p = job.progress || {};
+  const total = p.total || 0;
+  const done = p.done || 0;
+  const stage = job.status === "queued" ? "Waiting for a free worker" : (STAGE_WORDS[p.stage] || "Analysing");
+  const bar = h("progress", { max: Math.max(total, 1), value: total ? done : 0, "aria-label": "analysis progress" });
+  if (!total) bar.removeAttribute("value");
+  const items = Object.entries(p.analyzers || {}).map(([name, state]) =>
+    h("li", { class: `state-${state}` }, h("span", { class: "dot", "aria-hidden": "true" }), `${name} — ${state}`));
+  $("#progress").replaceChildren(
+    h("p", { class: "stage" }, h("strong", { text: STATUS_WORDS[job.status] }), ` · ${stage}${total ? ` (${done} of ${total})` : ""}`),
+    bar,
+    items.length ? h("ul", { class: "analyzers-progress" }, items) : null,
+    job.attempts > 1 ? h("p", { class: "muted small", text: `Attempt ${job.attempts} (the server restarted during an earlier one).` }) : null,
+  );
+}
+
+function renderFailure(job) {
+  const err = job.error || { code: "failed", message: "" };
+  $("#result").replaceChildren(
+    h("section", { class: "verdict verdict-failed", "aria-label": "analysis failed" },
+      h("div", { class: "label", text: "Could not analyse this file" }),
+      h("p", { text: err.message }),
+      h("p", { class: "small" }, h("code", { text: err.code }))),
+    actions(job),
+  );
+}
+
+function findingsOf(report) {
+  const all = [];
+  for (const result of report.results) {
+    for (const finding of result.findings) all.push({ result, finding });
+  }
+  return all;
+}
+
+function weightKey({ finding }) {
+  return [finding.decisive ? 1 : 0, finding.direction !== "neutral" ? 1 : 0, finding.strength];
+}
+
+function byWeight(a, b) {
+  const ka = weightKey(a);
+  const kb = weightKey(b);
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i] - ka[i];
+  return 0;
+}
+
+async function renderReport(job) {
+  const report = job.report;
+  if (!report) { renderFailure({ ...job, error: { code: "missing_report", message: "The report file is missing." } }); return; }
+  const all = findingsOf(report);
+  const evidence = all.filter(({ finding }) => !finding.code.endsWith(".summary")).sort(byWeight);
+  const root = $("#result");
+  root.replaceChildren(...[
+    verdictBanner(report),
+    actions(job),
+    timeline(report, all),
+    audioStrip(report, job.waveform, all),
+    h("h3", { text: "Evidence" }),
+    h("p", { class: "muted small", text: "Strongest first. Open a card for its details; pictures can show or hide the heatmap." }),
+    h("div", { class: "cards", id: "cards" }, evidence.length ? evidence.map((item, i) => card(job, report, item, i)) : h("p", { text: "No findings." })),
+    provenancePanel(all),
+    analyzersTable(report),
+    mediaTable(report),
+  ].filter(Boolean));
+  await loadPictures(root);
+}
+
+function verdictBanner(report) {
+  const v = report.verdict;
+  const [low, high] = v.inconclusive_band;
+  return h("section", { class: `verdict verdict-${v.label}`, "aria-label": "verdict", id: "verdict" },
+    h("div", { class: "label", text: LABELS[v.label] || v.label }),
+    h("div", { class: "prob" }, "Probability AI-made or manipulated: ", h("strong", { text: pct(v.p_synthetic) }),
+      h("span", { class: "band", text: ` (${pct(low)}–${pct(high)} is called inconclusive)` })),
+    h("p", { text: v.explanation }),
+    v.contributions.length ? h("details", {},
+      h("summary", { text: "How the probability was formed" }),
+      h("table", {}, h("thead", {}, h("tr", {}, ["analyzer", "p_synthetic", "weight", "log-odds added"].map((t) => h("th", { text: t })))),
+        h("tbody", {}, v.contributions.map((c) => h("tr", {},
+          h("td", { text: c.analyzer_id }), h("td", { text: c.p_synthetic === null ? "" : c.p_synthetic.toFixed(2) }),
+          h("td", { text: String(c.weight) }), h("td", { text: `${c.log_odds >= 0 ? "+" : ""}${c.log_odds.toFixed(2)}${c.decisive ? " (decisive)" : ""}` }))))),
+      h("p", { class: "small", text: `method: ${v.method}` })) : null,
+  );
+}
+
+function download(path, filename) {
+  return async (event) => {
+    event.preventDefault();
+    try {
+      const url = await blobUrl(path);
+      const link = h("a", { href: url, download: filename });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (err) { notice(`Download failed: ${err.message}`, true); }
+  };
+}
+
+function actions(job) {
+  const short = job.id.slice(0, 8);
+  const links = job.links || {};
+  return h("div", { class: "actions" },
+    links.report_json ? h("a", { class: "button", href: `${links.report_json}?download=1`, onclick: download(`${links.report_json}?download=1`, `veracity-${short}.json`) }, "Download JSON") : null,
+    links.report_html ? h("a", { class: "button", href: `${links.report_html}?download=1`, onclick: download(`${links.report_html}?download=1`, `veracity-${short}.html`) }, "Download HTML report") : null,
+    h("button", { type: "button", class: "secondary danger", onclick: () => removeJob(job.id, job.name) }, "Delete"),
+  );
+}
+
+async function removeJob(id, name) {
+  if (!confirm(`Delete the analysis of “${name}” with its upload and report?`)) return;
+  try {
+    await api(`/v1/analyses/${id}`, { method: "DELETE" });
+    if (id === currentId) { location.hash = "#/"; }
+    loadHistory(true);
+    notice(`Deleted the analysis of ${name}.`);
+  } catch (err) { notice(`Could not delete: ${err.message}`, true); }
+}
+
+function locusWords(locus, fps) {
+  if (!locus) return [];
+  const words = [];
+  if (locus.start_s !== null && locus.start_s !== undefined) {
+    words.push(`at ${fmtTime(locus.start_s)}${locus.end_s !== null && locus.end_s !== undefined ? `–${fmtTime(locus.end_s)}` : ""}`);
+  } else if (locus.frame_idx !== null && locus.frame_idx !== undefined) {
+    words.push(`frame ${locus.frame_idx}${fps ? ` (${fmtTime(locus.frame_idx / fps)})` : ""}`);
+  }
+  if (locus.box_xyxy_px) words.push(`region ${locus.box_xyxy_px[0]},${locus.box_xyxy_px[1]} to ${locus.box_xyxy_px[2]},${locus.box_xyxy_px[3]}`);
+  if (locus.face_track !== null && locus.face_track !== undefined) words.push(`face #${locus.face_track}`);
+  return words;
+}
+
+function artifactFor(result, name) {
+  return result.artifacts.find((a) => a.name === name) || null;
+}
+
+function basePicture(job, report, locus) {
+  const links = job.links || {};
+  if (report.media.kind === "image" && links.preview) return links.preview;
+  if (locus && locus.frame_idx !== null && locus.frame_idx !== undefined) return (links.frames || {})[String(locus.frame_idx)] || null;
+  return null;
+}
+
+function figure(job, report, result, finding, index) {
+  const locus = finding.locus;
+  if (!locus || !locus.artifact) return null;
+  const art = artifactFor(result, locus.artifact);
+  if (!art || !art.path) return null;
+  const base = basePicture(job, report, locus);
+  const heat = h("img", { "data-src": art.path, alt: art.description, class: "heat" });
+  const fig = h("figure", { class: base ? "stack show-heat" : "" },
+    base ? h("img", { "data-src": base, alt: "the analysed picture, without the heatmap", class: "base" }) : null,
+    heat,
+    h("figcaption", { text: art.description }));
+  if (!base) return fig;
+  const toggle = h("button", {
+    type: "button", class: "secondary small toggle", "aria-pressed": "true", "aria-controls": `fig-${index}`,
+    onclick: () => {
+      const on = toggle.getAttribute("aria-pressed") !== "true";
+      toggle.setAttribute("aria-pressed", String(on));
+      toggle.textContent = on ? "Hide heatmap" : "Show heatmap";
+      fig.classList.toggle("show-heat", on);
+    },
+  }, "Hide heatmap");
+  fig.id = `fig-${index}`;
+  return h("div", { class: "picture" }, fig, toggle);
+}
+
+function card(job, report, { result, finding }, index) {
+  const detailsId = `finding-${index}`;
+  const weight = finding.decisive ? "decisive" : `weight ${finding.strength.toFixed(2)}`;
+  const where = locusWords(finding.locus, report.media.fps);
+  const data = Object.entries(finding.data || {});
+  const details = h("div", { class: "details", id: detailsId, hidden: true },
+    h("p", { class: "muted small" }, `${result.analyzer_id} ${result.analyzer_version} · `, h("code", { text: finding.code })),
+    where.length ? h("p", { class: "small", text: `Where: ${where.join(", ")}` }) : null,
+    data.length ? h("table", { class: "data" }, data.slice(0, 30).map(([k, v]) => h("tr", {}, h("th", { text: k }), h("td", { text: typeof v === "object" ? JSON.stringify(v) : String(v) })))) : null,
+  );
+  const opener = h("button", {
+    type: "button", class: "open", "aria-expanded": "false", "aria-controls": detailsId,
+    onclick: () => {
+      const open = opener.getAttribute("aria-expanded") !== "true";
+      opener.setAttribute("aria-expanded", String(open));
+      details.hidden = !open;
+    },
+  }, h("span", { class: "message", text: finding.message }), h("span", { class: "chev", "aria-hidden": "true", text: "▾" }));
+  return h("article", { class: `card dir-${finding.direction}`, id: `card-${index}`, "data-code": finding.code },
+    h("header", {}, h("span", { class: "tag", text: DIRECTION_WORDS[finding.direction] }), h("span", { class: "weight", text: weight })),
+    opener,
+    figure(job, report, result, finding, index),
+    details,
+  );
+}
+
+function timeSpan(locus, fps) {
+  if (!locus) return null;
+  if (locus.start_s !== null && locus.start_s !== undefined) return [locus.start_s, locus.end_s ?? locus.start_s];
+  if (locus.frame_range && fps) return [locus.frame_range[0] / fps, locus.frame_range[1] / fps];
+  if (locus.frame_idx !== null && locus.frame_idx !== undefined && fps) return [locus.frame_idx / fps, locus.frame_idx / fps];
+  return null;
+}
+
+function track(title, items, duration, fps) {
+  return h("div", { class: "track" },
+    h("span", { class: "track-title", text: title }),
+    h("div", { class: "lane" }, items.map(({ finding, index }) => {
+      const [start, end] = timeSpan(finding.locus, fps);
+      const left = Math.min(100, (start / duration) * 100);
+      const width = Math.max(0.8, ((end - start) / duration) * 100);
+      const seg = h("a", {
+        class: `seg dir-${finding.direction}`, href: `#card-${index}`,
+        title: `${fmtTime(start)}: ${finding.message}`, "aria-label": `${fmtTime(start)}: ${finding.message}`,
+        onclick: (e) => { e.preventDefault(); focusCard(index); },
+      });
+      // Set through the CSSOM: the page's CSP forbids inline style attributes.
+      seg.style.left = `${left}%`;
+      seg.style.width = `${Math.min(width, 100 - left)}%`;
+      seg.style.opacity = String(0.35 + 0.65 * finding.strength);
+      return seg;
+    })));
+}
+
+function focusCard(index) {
+  const el = document.getElementById(`card-${index}`);
+  if (!el) return;
+  el.scrollIntoView({ behavior: "smooth", block: "center" });
+  const opener = el.querySelector("button.open");
+  if (opener) { if (opener.getAttribute("aria-expanded") !== "true") opener.click(); opener.focus({ preventScroll: true }); }
+}
+
+function indexed(report, all) {
+  // The same order as the cards, so timeline segments can point at them.
+  return all.filter(({ finding }) => !finding.code.endsWith(".summary")).sort(byWeight).map((item, index) => ({ ...item, index }));
+}
+
+function timeline(report, all) {
+  const media = report.media;
+  if (media.kind !== "video" || !media.duration_s) return null;
+  const timed = indexed(report, all).filter(({ finding, result }) => timeSpan(finding.locus, media.fps) && !result.analyzer_id.startsWith("audio."));
+  const faces = timed.filter(({ finding }) => finding.locus.face_track !== null && finding.locus.face_track !== undefined);
+  const other = timed.filter((item) => !faces.includes(item));
+  const byTrack = new Map();
+  for (const item of faces) {
+    const key = `face #${item.finding.locus.face_track}`;
+    byTrack.set(key, [...(byTrack.get(key) || []), item]);
+  }
+  return h("section", { class: "timeline", "aria-label": "timeline" },
+    h("h3", { text: "Timeline" }),
+    timed.length ? null : h("p", { class: "muted small", text: "No finding points at a moment in the video." }),
+    h("div", { class: "tracks" },
+      track("suspicion", other, media.duration_s, media.fps),
+      [...byTrack.entries()].map(([title, items]) => track(title, items, media.duration_s, media.fps)),
+      h("div", { class: "axis" }, h("span", { text: "0 s" }), h("span", { text: fmtTime(media.duration_s) }))),
+    h("p", { class: "legend small" }, h("span", { class: "key dir-synthetic" }), "points to AI / manipulation ",
+      h("span", { class: "key dir-authentic" }), "points to a real capture ", h("span", { class: "key dir-neutral" }), "context"),
+  );
+}
+
+function audioStrip(report, waveform, all) {
+  if (!waveform || !waveform.peaks || !waveform.peaks.length) return null;
+  const duration = report.media.duration_s || waveform.duration_s;
+  const canvas = h("canvas", { class: "wave", width: 1200, height: 120, role: "img", "aria-label": "audio waveform" });
+  const ctx = canvas.getContext("2d");
+  if (ctx) {
+    const peaks = waveform.peaks;
+    const max = Math.max(...peaks, 1e-6);
+    const step = canvas.width / peaks.length;
+    ctx.fillStyle = "#5b6474";
+    peaks.forEach((peak, i) => {
+      const half = Math.max(1, (peak / max) * (canvas.height / 2 - 2));
+      ctx.fillRect(i * step, canvas.height / 2 - half, Math.max(1, step - 0.5), half * 2);
+    });
+  }
+  const heard = indexed(report, all).filter(({ finding, result }) =>
+    (result.analyzer_id.startsWith("audio.") || report.media.kind === "audio") && timeSpan(finding.locus, null));
+  return h("section", { class: "audio", "aria-label": "audio" },
+    h("h3", { text: "Audio" }),
+    h("div", { class: "wave-wrap" }, canvas, h("div", { class: "lane overlay" }, Array.from(track("", heard, duration, null).querySelector(".lane").childNodes))),
+    h("div", { class: "axis" }, h("span", { text: "0 s" }), h("span", { text: fmtTime(duration) })),
+    heard.length ? null : h("p", { class: "muted small", text: "No audio finding points at a moment in the track." }),
+  );
+}
+
+function provenancePanel(all) {
+  const summaries = all.filter(({ finding }) => finding.code.startsWith("provenance.") && finding.code.endsWith(".summary"));
+  if (!summaries.length) return null;
+  return h("section", { class: "provenance", "aria-label": "provenance and metadata" },
+    h("h3", { text: "Provenance and metadata" }),
+    summaries.map(({ result, finding }) => {
+      const rows = Object.entries(finding.data || {});
+      return h("details", { open: rows.length <= 12 },
+        h("summary", {}, `${finding.message} `, h("span", { class: "muted small", text: `(${result.analyzer_id})` })),
+        rows.length ? h("table", { class: "data" }, rows.map(([k, v]) => h("tr", {}, h("th", { text: k }), h("td", { text: String(v) })))) : h("p", { class: "muted", text: "Nothing recorded." }));
+    }));
+}
+
+function analyzersTable(report) {
+  return h("details", { class: "analyzers" },
+    h("summary", { text: `Analyzers (${report.results.length})` }),
+    h("table", {},
+      h("thead", {}, h("tr", {}, ["analyzer", "status", "p_synthetic", "time", "note"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, report.results.map((r) => h("tr", { class: `status-${r.status}` },
+        h("td", { text: `${r.analyzer_id} ${r.analyzer_version}` }), h("td", { text: r.status.replace("_", " ") }),
+        h("td", { text: r.p_synthetic === null ? "" : r.p_synthetic.toFixed(2) }), h("td", { text: `${r.seconds.toFixed(2)} s` }),
+        h("td", { text: [r.reason, r.hint].filter(Boolean).join(" — ") }))))));
+}
+
+function mediaTable(report) {
+  const m = report.media;
+  const rows = [
+    ["kind", m.kind], ["format", m.container], ["size", `${m.size_bytes.toLocaleString()} bytes`],
+    ["dimensions", m.width ? `${m.width}×${m.height}` : null], ["duration", m.duration_s ? fmtTime(m.duration_s) : null],
+    ["frame rate", m.fps ? `${m.fps} fps` : null], ["audio", m.has_audio ? "yes" : null], ["sha256", m.sha256],
+    ["analysed", `${report.created_at} in ${report.seconds.toFixed(2)} s (${report.profile} profile, Veracity ${report.tool_version})`],
+  ].filter(([, v]) => v);
+  return h("details", { class: "media" }, h("summary", { text: "The file" }),
+    h("table", { class: "data" }, rows.map(([k, v]) => h("tr", {}, h("th", { text: k }), h("td", { text: v })))));
+}
+
+async function loadPictures(root) {
+  await Promise.all([...root.querySelectorAll("img[data-src]")].map(async (img) => {
+    try {
+      img.src = await blobUrl(img.dataset.src);
+      await img.decode();
+    } catch (_) { img.alt = `${img.alt} (could not be loaded)`; }
+  }));
+  // The on/off toggle only makes sense for a heatmap laid over the whole picture: same shape as the picture.
+  for (const fig of root.querySelectorAll("figure.stack")) {
+    const base = fig.querySelector("img.base");
+    const heat = fig.querySelector("img.heat");
+    const ratio = (img) => (img.naturalHeight ? img.naturalWidth / img.naturalHeight : 0);
+    if (base && heat && ratio(heat) && Math.abs(ratio(base) / ratio(heat) - 1) < 0.03) continue;
+    if (base) base.remove();
+    fig.classList.remove("stack", "show-heat");
+    const toggle = fig.parentElement.querySelector("button.toggle");
+    if (toggle) toggle.remove();
+  }
+}
+
+// ---------- history ----------
+let historySeq = 0;
+
+async function loadHistory(reset) {
+  const seq = ++historySeq;
+  const offset = reset ? 0 : historyOffset;
+  let page;
+  try {
+    page = await (await api(`/v1/analyses?limit=${HISTORY_PAGE}&offset=${offset}`)).json();
+    if (seq !== historySeq) return; // a newer load superseded this one
+  } catch (err) {
+    $("#history-list").replaceChildren(h("li", { class: "muted", text: err.message }));
+    return;
+  }
+  const items = page.items.map((job) => {
+    const label = job.status === "done" && job.verdict ? LABELS[job.verdict.label] : STATUS_WORDS[job.status];
+    const chipClass = job.status === "done" && job.verdict ? `chip chip-${job.verdict.label}` : `chip chip-${job.status}`;
+    return h("li", {},
+      h("a", { href: `#/a/${job.id}`, class: job.id === currentId ? "current" : "" },
+        h("span", { class: "name", text: job.name }),
+        h("span", { class: chipClass, text: job.verdict && job.status === "done" ? `${label} · ${pct(job.verdict.p_synthetic)}` : label }),
+        h("span", { class: "when muted small", text: when(job.created_at) })));
+  });
+  const list = $("#history-list");
+  if (reset) list.replaceChildren();
+  list.append(...items);
+  if (!list.children.length) list.append(h("li", { class: "muted", text: "Nothing analysed yet." }));
+  historyOffset = offset + page.items.length;
+  $("#history-more").hidden = historyOffset >= page.total;
+}
+
+// ---------- routing ----------
+function route() {
+  const match = /^#\/a\/([0-9a-f]{32})$/.exec(location.hash);
+  if (match) showJob(match[1]);
+  else {
+    clearTimeout(pollTimer);
+    currentId = null;
+    releaseBlobs();
+    $("#job").hidden = true;
+    $("#intake-title").textContent = "Check a file or a link";
+  }
+  loadHistory(true);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupIntake();
+  $("#history-more").addEventListener("click", () => loadHistory(false));
+  window.addEventListener("hashchange", route);
+  route();
+});

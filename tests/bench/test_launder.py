@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import wave
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+
+from veracity.bench.launder import launder
+from veracity.media.probe import probe
+from veracity.samples import samples_dir
+
+
+def _png_with_metadata(path: Path, size: tuple[int, int]) -> Path:
+    width, height = size
+    y, x = np.mgrid[0:height, 0:width]
+    rgba = np.stack([x % 256, y % 256, (x + y) % 256, np.full_like(x, 255)], axis=2).astype(np.uint8)
+    rgba[:40, :40, 3] = 0  # a transparent corner
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a castle, Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1")
+    exif = Image.Exif()
+    exif[0x0131] = "Some Generator 1.0"
+    Image.fromarray(rgba, "RGBA").save(path, "PNG", pnginfo=info, exif=exif.tobytes())
+    return path
+
+
+def _video(path: Path, size: tuple[int, int], frames: int = 5) -> Path:
+    import av
+
+    width, height = size
+    with av.open(str(path), "w") as out:
+        out.metadata["title"] = "my holiday"
+        stream = out.add_stream("libx264", rate=10, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for index in range(frames):
+            rgb = np.zeros((height, width, 3), np.uint8)
+            rgb[:, index * 50 : index * 50 + 100] = (200, 60, 20)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, 10)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def _wav(path: Path, rate_hz: int = 44_100, seconds: float = 1.5) -> Path:
+    t = np.arange(int(rate_hz * seconds)) / rate_hz
+    stereo = np.stack([np.sin(2 * np.pi * 220 * t), np.sin(2 * np.pi * 330 * t)], axis=1)
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(2)
+        handle.setsampwidth(2)
+        handle.setframerate(rate_hz)
+        handle.writeframes((0.4 * stereo * 32767).astype("<i2").tobytes())
+    return path
+
+
+def test_png_with_metadata_becomes_small_plain_jpeg(tmp_path: Path) -> None:
+    src = _png_with_metadata(tmp_path / "gen.png", (1500, 900))
+    out = launder(src, tmp_path / "cache")
+    with Image.open(out) as image:
+        assert image.format == "JPEG" and image.mode == "RGB"
+        assert max(image.size) == 1024 and image.size[0] > image.size[1]
+        assert "exif" not in image.info and "parameters" not in image.info and "icc_profile" not in image.info
+        assert len(image.getexif()) == 0
+        corner = np.asarray(image)[:10, :10].astype(int)
+    assert corner.mean() > 230  # transparency was flattened on white, as platforms do
+    assert b"Steps: 20" not in out.read_bytes()
+
+
+def test_laundered_copies_are_cached_by_content(tmp_path: Path) -> None:
+    src = _png_with_metadata(tmp_path / "gen.png", (300, 200))
+    first = launder(src, tmp_path / "cache")
+    stamp = first.stat().st_mtime_ns
+    renamed = tmp_path / "same-content.png"
+    renamed.write_bytes(src.read_bytes())
+    assert launder(renamed, tmp_path / "cache") == first
+    assert first.stat().st_mtime_ns == stamp
+    assert not list((tmp_path / "cache").rglob("*.part"))
+
+
+def test_bundled_video_becomes_h264_720p_with_aac(tmp_path: Path) -> None:
+    src = samples_dir() / "moving_shapes.mp4"
+    before = probe(src)
+    info = probe(launder(src, tmp_path / "cache"))
+    video = next(s for s in info.streams if s.type == "video")
+    audio = next(s for s in info.streams if s.type == "audio")
+    assert info.container == "mp4" and video.codec == "h264" and audio.codec == "aac"
+    assert min(info.width or 0, info.height or 0) <= 720 and (info.width or 0) % 2 == 0 and (info.height or 0) % 2 == 0
+    assert (info.width, info.height) == (before.width, before.height)  # never upscaled
+    assert info.duration_s == pytest.approx(before.duration_s, abs=0.2)
+    assert "encoder" not in info.tags and "title" not in info.tags
+
+
+def test_large_video_is_scaled_to_720p_and_loses_its_tags(tmp_path: Path) -> None:
+    import av
+
+    src = _video(tmp_path / "big.mp4", (1440, 1080))
+    assert probe(src).tags.get("title") == "my holiday"
+    out = launder(src, tmp_path / "cache")
+    info = probe(out)
+    assert (info.width, info.height) == (960, 720)
+    assert "title" not in info.tags and not info.has_audio
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_context.pix_fmt == "yuv420p"
+
+
+def test_avi_with_mp3_sound_keeps_its_duration_and_frames(tmp_path: Path) -> None:
+    import av
+
+    src = tmp_path / "clip.avi"  # AVI stores MP3 with an odd time base (32/1225 s) that must not leak into AAC
+    with av.open(str(src), "w", format="avi") as out:
+        video = out.add_stream("mpeg4", rate=25)
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        audio = out.add_stream("libmp3lame", rate=44_100, layout="mono")
+        for index in range(30):
+            rgb = np.zeros((120, 160, 3), np.uint8)
+            rgb[:, index * 5 : index * 5 + 10] = 255
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = index
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(52_920) / 44_100)).astype(np.float32)
+        sound = av.AudioFrame.from_ndarray(tone[None, :], format="flt", layout="mono")
+        sound.sample_rate, sound.pts = 44_100, 0
+        out.mux(audio.encode(sound))
+        out.mux(audio.encode(None))
+    out_path = launder(src, tmp_path / "cache")
+    info = probe(out_path)
+    assert info.duration_s == pytest.approx(1.2, abs=0.15)
+    assert [s.codec for s in info.streams] == ["h264", "aac"]
+    with av.open(str(out_path)) as container:
+        assert container.streams.video[0].frames == 30
+
+
+def test_animated_gif_becomes_h264_video_with_even_size(tmp_path: Path) -> None:
+    frames = [Image.fromarray(np.full((75, 101, 3), 40 * i, np.uint8)) for i in range(4)]
+    src = tmp_path / "anim.gif"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    info = probe(launder(src, tmp_path / "cache"))
+    assert info.container == "mp4" and info.streams[0].codec == "h264"
+    assert (info.width, info.height) == (100, 74)
+    assert info.duration_s == pytest.approx(0.4, abs=0.15)
+
+
+def test_wav_becomes_mono_22khz_mp3(tmp_path: Path) -> None:
+    src = _wav(tmp_path / "speech.wav")
+    info = probe(launder(src, tmp_path / "cache"))
+    audio = info.streams[0]
+    assert info.kind.value == "audio" and info.container == "mp3"
+    assert audio.sample_rate_hz == 22_050 and audio.channels == 1
+    assert info.duration_s == pytest.approx(1.5, abs=0.1)
+    assert info.tags == {}
+
+
+def test_unreadable_file_fails_with_a_reason(tmp_path: Path) -> None:
+    from veracity.errors import VeracityError
+
+    src = tmp_path / "broken.jpg"
+    src.write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 4)
+    with pytest.raises(VeracityError, match="broken.jpg"):
+        launder(src, tmp_path / "cache")

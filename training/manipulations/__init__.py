@@ -1,0 +1,1 @@
+"""Manipulations that make test and training material (never a user command)."""
