@@ -11,13 +11,14 @@ $(BIN)/python:
 
 $(VENV)/.runtime: requirements/runtime.txt pyproject.toml | $(BIN)/python
 	$(PIP) -r requirements/runtime.txt
+	$(PIP) --no-deps mediapipe==0.10.21 silero-vad==6.2.3
 	$(PIP) --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements/dev.txt scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
 	$(PIP) -r requirements/dev.txt
-	$(PIP) --no-deps mediapipe==0.10.21
+	$(PIP) --no-deps resemblyzer==0.1.4  # its encoder weights only; its code needs librosa, which we don't use
 	$(PIP) --no-deps invisible-watermark==0.2.0  # reference embedder for the watermark tests only
 	touch $@
 

@@ -8,13 +8,12 @@ reason and retried on the next run.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from veracity.batch._db import connect
+from veracity.batch._db import SqliteStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -65,22 +64,10 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class ResultStore:
+class ResultStore(SqliteStore):
     """Written by one process (the scan's coordinator); safe to read from others while it runs."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.conn: sqlite3.Connection = connect(self.path)
-        self.conn.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> ResultStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+    schema = _SCHEMA
 
     def cached_sha256(self, path: Path) -> str | None:
         """The content hash computed on an earlier run, when size and modification time are unchanged."""

@@ -56,6 +56,7 @@ def check(
 def list_analyzers() -> None:
     """List analyzer plug-ins, their versions, media kinds and whether their dependencies are installed."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from veracity.analyzers import registry
@@ -66,7 +67,8 @@ def list_analyzers() -> None:
     for analyzer_id, cls in sorted(registry.available().items()):
         info = cls.info
         missing = info.missing_modules()
-        deps = "[green]ok[/]" if not missing else f"[red]missing {', '.join(missing)}[/] ({info.install_hint()})"
+        hint = escape(info.install_hint())
+        deps = "[green]ok[/]" if not missing else f"[red]missing {', '.join(missing)}[/] ({hint})"
         kinds = ",".join(sorted(k.value for k in info.media_kinds))
         table.add_row(analyzer_id, info.version, kinds, str(info.cost), deps, info.summary)
     Console().print(table)

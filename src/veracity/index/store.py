@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from veracity.batch._db import connect
+from veracity.batch._db import SqliteStore
 from veracity.batch.store import now_iso
 from veracity.config import Limits
 from veracity.evidence import MediaKind
@@ -40,20 +39,8 @@ class IndexEntry:
     paths: tuple[str, ...]
 
 
-class IndexStore:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.conn: sqlite3.Connection = connect(self.path)
-        self.conn.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> IndexStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+class IndexStore(SqliteStore):
+    schema = _SCHEMA
 
     def has(self, sha256: str) -> bool:
         row = self.conn.execute(

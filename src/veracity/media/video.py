@@ -76,9 +76,15 @@ def _iter_av_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> Iterator
             if plan.keyframes_only:
                 stream.codec_context.skip_frame = "NONKEY"
             next_t = 0.0
+            frame_s = 1.0 / (info.fps or 25.0)
+            clock = -frame_s
             start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
             for index, frame in enumerate(container.decode(stream)):
-                time_s = (frame.time - start) if frame.time is not None else index / (info.fps or 25.0)
+                # Some containers (AVI with packed B-frames) give missing or out-of-order times: keep a monotonic
+                # clock that advances at least one frame period per decoded frame.
+                stamped = (frame.time - start) if frame.time is not None else None
+                clock = stamped if stamped is not None and stamped > clock else clock + frame_s
+                time_s = clock
                 if time_s + 1e-6 < next_t:
                     continue
                 width, height = _scaled_size(frame.width, frame.height, plan.max_side_px)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from veracity.evidence import Direction, Report, Status, VerdictLabel
@@ -24,11 +25,11 @@ def summary_table(reports: list[Report], failures: dict[str, str]) -> Table:
     for report in reports:
         text, style = LABEL_STYLE[report.verdict.label]
         table.add_row(
-            report.media.path, report.media.kind.value, f"[{style}]{text}[/]",
-            f"{report.verdict.p_synthetic:.2f}", report.verdict.explanation,
+            escape(report.media.path), report.media.kind.value, f"[{style}]{text}[/]",
+            f"{report.verdict.p_synthetic:.2f}", escape(report.verdict.explanation),
         )
     for path, reason in failures.items():
-        table.add_row(path, "-", "[bold magenta]error[/]", "-", reason)
+        table.add_row(escape(path), "-", "[bold magenta]error[/]", "-", escape(reason))
     return table
 
 
@@ -37,16 +38,16 @@ def print_details(console: Console, report: Report, top: int = 5) -> None:
         (f for f in report.findings if f.direction is not Direction.NEUTRAL),
         key=lambda f: (f.decisive, f.strength), reverse=True,
     )
-    console.print(f"[bold]{report.media.path}[/]")
+    console.print(f"[bold]{escape(report.media.path)}[/]")
     for finding in weighed[:top]:
         arrow = "[red]▲ synthetic[/]" if finding.direction is Direction.SYNTHETIC else "[green]▼ authentic[/]"
-        console.print(f"  {arrow} ({finding.strength:.2f}) {finding.message}")
+        console.print(f"  {arrow} ({finding.strength:.2f}) {escape(finding.message)}")
     if report.robustness is not None:
         print_robustness(console, report)
     skipped = [r for r in report.results if r.status in (Status.ERROR, Status.TIMEOUT, Status.MISSING_DEPENDENCY)]
     for result in skipped:
-        hint = f" — {result.hint}" if result.hint else ""
-        console.print(f"  [magenta]{result.analyzer_id}: {result.status.value}[/] {result.reason or ''}{hint}")
+        note = (result.reason or "") + (f" — {result.hint}" if result.hint else "")
+        console.print(f"  [magenta]{result.analyzer_id}: {result.status.value}[/] {escape(note)}")
 
 
 def print_robustness(console: Console, report: Report) -> None:

@@ -61,4 +61,5 @@ class CopyMoveAnalyzer(Analyzer):
                   "shift_y_px": round(found.shift_px[1], 1),
                   "source_box_xyxy_px": ",".join(str(v) for v in found.source_box_xyxy_px)},
         )
-        return self.result(Status.OK, p_synthetic=0.5 + 0.35 * found.score, findings=[finding], artifacts=[artifact])
+        # A duplicated region shows editing, not AI generation, and repeating patterns can mimic it: capped at 0.75.
+        return self.result(Status.OK, p_synthetic=0.5 + 0.25 * found.score, findings=[finding], artifacts=[artifact])
