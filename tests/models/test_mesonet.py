@@ -15,7 +15,7 @@ from veracity.models._mesonet import BLOCKS, build_onnx, convert_h5, reference_f
 
 from ..conftest import SAMPLES
 
-PUBLISHED = Path(os.environ.get("VERACITY_PEER_WEIGHTS", Path(__file__).resolve().parents[3] / "shared" / "models"))
+PUBLISHED = Path(os.environ.get("VERACITY_PUBLISHED_MODELS", Path(__file__).resolve().parents[3] / "shared" / "models"))
 MESONET_H5 = PUBLISHED / "mesonet" / "Meso4_DF.h5"
 
 
