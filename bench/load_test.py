@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-JUNK_EVERY = 25  # one upload in JUNK_EVERY is not media, so explicit failures are exercised too
+JUNK_EVERY = 25  # one upload in JUNK_EVERY is not media: it must be refused (415) at upload
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Tally:
     accepted: dict[str, float] = field(default_factory=dict)  # job id -> time accepted (epoch s)
     upload_latency_s: list[float] = field(default_factory=list)
     too_many: int = 0  # 429 answers (each retried)
+    refused_not_media: int = 0  # 415 answers: the content is not media, refused at upload
     refused_down: int = 0  # connection errors while the server was down (each retried)
     gave_up: int = 0
 
@@ -117,6 +118,10 @@ def client(server: Server, files: list[tuple[str, bytes]], tally: Tally, deadlin
                         tally.accepted[response.json()["id"]] = time.time()
                         tally.upload_latency_s.append(time.perf_counter() - started)
                     break
+                if response.status_code == 415 and name.startswith("notes-"):
+                    with tally.lock:
+                        tally.refused_not_media += 1
+                    break
                 if response.status_code == 429:
                     with tally.lock:
                         tally.too_many += 1
@@ -195,6 +200,7 @@ def main() -> int:
     numbers = {
         "uploads": args.uploads, "clients": args.clients, "workers": args.workers, "analyzers": args.analyzers,
         "accepted": len(tally.accepted), "completed": len(done), "failed": len(failed), "lost": lost,
+        "http_415_not_media": tally.refused_not_media,
         "http_429": tally.too_many, "refused_while_down": tally.refused_down, "gave_up": tally.gave_up,
         "accepted_before_kill": accepted_before_kill, "killed_at_s": round(killed_at, 2),
         "retried_after_kill": sum(1 for o in done + failed if o.get("attempts", 1) > 1),

@@ -61,15 +61,25 @@ def test_upload_over_the_limit_gets_413_with_a_json_body(make_client, tmp_path: 
     assert client.get("/v1/analyses").json()["total"] == 0
 
 
-def test_a_file_that_is_not_media_fails_with_a_reason(make_client, tmp_path: Path) -> None:
+def test_a_file_that_is_not_media_is_refused_at_upload_by_its_content(make_client, tmp_path: Path) -> None:
     client = make_client()
     junk = tmp_path / "holiday.jpg"
     junk.write_bytes(b"this is text pretending to be a photo\n" * 50)
-    job = wait_until_ended(client, upload(client, junk).json()["id"])
-    assert job["status"] == "failed"
-    assert job["error"]["code"] == "unsupported_media"
-    assert "readable" in job["error"]["message"] and str(tmp_path) not in job["error"]["message"]
-    assert client.get(f"/v1/analyses/{job['id']}/report.html").status_code == 404
+    response = upload(client, junk)
+    assert response.status_code == 415
+    error = response.json()["error"]
+    assert error["code"] == "unsupported_media"
+    assert "holiday.jpg" in error["message"] and "readable" in error["message"]
+    assert not list((tmp_path / "data" / "uploads").iterdir())
+    assert client.get("/v1/analyses").json()["total"] == 0
+
+
+def test_media_over_the_pixel_limit_is_refused_before_decoding(make_client, tmp_path: Path) -> None:
+    from veracity.config import Limits
+
+    client = make_client(limits=Limits(max_pixels=1000))
+    response = upload(client)
+    assert response.status_code == 413 and response.json()["error"]["code"] == "media_too_large"
 
 
 def test_malformed_requests_get_json_errors(make_client) -> None:

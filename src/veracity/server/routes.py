@@ -158,10 +158,26 @@ async def _accept_upload(request: Request, server: ServerState) -> Job:
             target.unlink(missing_ok=True)
             raise ApiError(400, "empty_file", "the uploaded file is empty")
         name = _display_name(upload.filename)
+        await run_in_threadpool(_check_media, target, name, server)
     finally:
         await form.close()
     return Job(id=new_job_id(), status=QUEUED, source="upload", name=name, url=None,
                input_path=str(target), created_at=time.time())
+
+
+def _check_media(path: Path, name: str, server: ServerState) -> None:
+    """Sniff the content and check the media limits now, so a file that is not media is refused at upload."""
+    from veracity.errors import MediaTooLarge, VeracityError
+    from veracity.media.probe import probe
+
+    try:
+        probe(path, server.config.limits)
+    except VeracityError as exc:
+        path.unlink(missing_ok=True)
+        reason = str(exc).replace(str(path), name)
+        if isinstance(exc, MediaTooLarge):
+            raise ApiError(413, "media_too_large", reason) from None
+        raise ApiError(415, "unsupported_media", reason) from None
 
 
 def _copy_limited(upload: UploadFile, target: Path, limit: int) -> int | None:
