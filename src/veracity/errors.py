@@ -21,7 +21,3 @@ class MediaTooLarge(VeracityError):
 
 class MissingExtra(VeracityError):
     """An optional dependency is not installed; the message names the extra that brings it."""
-
-
-class AnalyzerFailed(VeracityError):
-    """An analyzer raised or ran past its time limit; the scanner records it and goes on."""
