@@ -93,18 +93,15 @@ def jitter_signal(tracks: Any) -> SignalOutcome:
     if not curves:
         why = "the face is too small" if small else "no face is seen frontally for 5 consecutive frames"
         return SignalOutcome.cannot_judge(f"{why} to measure landmark jitter")
-    worst = max(curves, key=lambda c: c.score)
     median = float(np.median(all_values))
-    if worst.score >= 0.6:
-        message = (f"Face {worst.track_id}: eyes and nose wobble against the face outline from frame to frame "
-                   f"(about {median:.1f}% of the eye distance), as a face generated frame by frame does.")
-    elif worst.score <= 0.3:
-        message = f"Face {worst.track_id}: the inner face moves steadily with the head (jitter {median:.1f}%)."
-    else:
-        message = f"Face {worst.track_id}: some frame-to-frame wobble of the inner face ({median:.1f}%); inconclusive."
-    return SignalOutcome(
-        judged=True, score=worst.score, p_synthetic=0.3 + 0.4 * worst.score, message=message,
-        suspicious=worst.score >= 0.6, reassuring=worst.score <= 0.3, curves=curves,
+    return SignalOutcome.from_worst_curve(
+        curves, suspicious_at=0.6, reassuring_at=0.3, p_range=(0.3, 0.7),
+        messages=(
+            "Face {track}: eyes and nose wobble against the face outline from frame to frame "
+            f"(about {median:.1f}% of the eye distance), as a face generated frame by frame does.",
+            f"Face {{track}}: the inner face moves steadily with the head (jitter {median:.1f}%).",
+            f"Face {{track}}: some frame-to-frame wobble of the inner face ({median:.1f}%); inconclusive.",
+        ),
         data={"median_jitter_pct_eye_distance": round(float(np.median(raw_values)), 3),
               "motion_compensated_jitter": round(median, 3),
               "median_head_speed_pct_eye_distance": round(float(np.median(speeds)), 3), "fps": round(tracks.fps, 2)},
@@ -165,18 +162,15 @@ def head_pose_signal(tracks: Any) -> SignalOutcome:
                                  score=logistic(float(np.median(ratio)), POSE_CENTRE, POSE_WIDTH)))
     if not curves:
         return SignalOutcome.cannot_judge("no face large and frontal enough for 5 frames to estimate its pose")
-    worst = max(curves, key=lambda c: c.score)
     median = float(np.median(all_angles))
-    if worst.score >= 0.6:
-        message = (f"Face {worst.track_id}: the head pose implied by eyes, nose and mouth differs from the pose of "
-                   f"the whole head by about {median:.0f}°, as when a face generated for another pose is pasted in.")
-    elif worst.score <= 0.3:
-        message = f"Face {worst.track_id}: inner face and head outline agree on the head pose (within {median:.0f}°)."
-    else:
-        message = f"Face {worst.track_id}: inner-face and whole-head poses differ by about {median:.0f}°; inconclusive."
-    return SignalOutcome(
-        judged=True, score=worst.score, p_synthetic=0.35 + 0.3 * worst.score, message=message,
-        suspicious=worst.score >= 0.6, reassuring=worst.score <= 0.3, curves=curves,
+    return SignalOutcome.from_worst_curve(
+        curves, suspicious_at=0.6, reassuring_at=0.3, p_range=(0.35, 0.65),
+        messages=(
+            "Face {track}: the head pose implied by eyes, nose and mouth differs from the pose of "
+            f"the whole head by about {median:.0f}°, as when a face generated for another pose is pasted in.",
+            f"Face {{track}}: inner face and head outline agree on the head pose (within {median:.0f}°).",
+            f"Face {{track}}: inner-face and whole-head poses differ by about {median:.0f}°; inconclusive.",
+        ),
         data={"median_pose_difference_deg": round(median, 2),
               "median_head_turn_deg": round(float(np.median(all_turns)), 2),
               "median_relative_difference": round(float(np.median(all_ratios)), 3)},

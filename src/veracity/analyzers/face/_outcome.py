@@ -38,6 +38,29 @@ class SignalOutcome:
     def cannot_judge(cls, reason: str) -> SignalOutcome:
         return cls(judged=False, reason=reason)
 
+    @classmethod
+    def from_worst_curve(
+        cls,
+        curves: list[TrackCurve],
+        *,
+        suspicious_at: float,
+        reassuring_at: float,
+        messages: tuple[str, str, str],
+        p_range: tuple[float, float],
+        data: dict[str, Any],
+    ) -> SignalOutcome:
+        """Judge a file by its most suspicious track; ``messages`` = (suspicious, reassuring, in between), each
+        formatted with ``track`` (the track id); ``p_synthetic`` runs linearly over ``p_range`` with the score."""
+        worst = max(curves, key=lambda c: c.score)
+        suspicious, reassuring = worst.score >= suspicious_at, worst.score <= reassuring_at
+        template = messages[0] if suspicious else messages[1] if reassuring else messages[2]
+        low, high = p_range
+        return cls(
+            judged=True, score=worst.score, p_synthetic=low + (high - low) * worst.score,
+            message=template.format(track=worst.track_id), suspicious=suspicious, reassuring=reassuring,
+            curves=curves, data=data,
+        )
+
     def worst_curve(self) -> TrackCurve | None:
         return max(self.curves, key=lambda c: c.score) if self.curves else None
 
