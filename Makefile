@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -q --disable-pip-version-check
 
-.PHONY: demo test lint samples schema train train-ai-image
+.PHONY: demo test lint samples schema train train-ai-image train-voice-forensics train-face-forgery train-ai-video train-fusion
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,21 @@ schema: $(VENV)/.runtime
 CORPUS ?= ../shared/corpus
 TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 
-train: train-ai-image
+train: train-ai-image train-voice-forensics train-face-forgery train-ai-video train-fusion
 
 train-ai-image: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python training/train_ai_image.py --corpus $(CORPUS) --jobs 2 --with-gbt
+
+train-voice-forensics: $(VENV)/.dev
+	$(TRAIN_ENV) $(BIN)/python training/voice_forensics/train.py --corpus $(CORPUS)
+
+train-face-forgery: $(VENV)/.dev
+	$(TRAIN_ENV) $(BIN)/python training/face_forgery/train.py --corpus $(CORPUS) --jobs 2
+
+# After train-ai-image: its model's per-frame scores are features of this one.
+train-ai-video: $(VENV)/.dev
+	$(TRAIN_ENV) $(BIN)/python training/train_ai_video.py --corpus $(CORPUS) --jobs 2
+
+# Last: the fusion is trained on the bench runs of the other analyzers and the learned models' out-of-fold scores.
+train-fusion: $(VENV)/.dev
+	$(TRAIN_ENV) $(BIN)/python training/train_fusion.py --corpus $(CORPUS) --workers 2

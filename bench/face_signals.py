@@ -4,7 +4,7 @@
 
 Each face analyzer that judges a file contributes its ``p_synthetic``; an analyzer that abstains on a file leaves it
 out of that signal's AUC (its coverage says how often it judged). "face (fused)" combines the face analyzers with
-fusion v0 alone (abstained signals add nothing, a file with none gets 0.5).
+the fusion alone (abstained signals add nothing, a file with none gets 0.5).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def main() -> None:
             path = launder(path)
         started = time.perf_counter()
         report = scanner.check(path)
+        fused = fuse(report.results, report.media.kind)
         item = {"path": row["path"], "label": row["label"], "method": row["method"],
-                "seconds": round(time.perf_counter() - started, 2), "fused": fuse(report.results).p_synthetic}
+                "seconds": round(time.perf_counter() - started, 2), "fused": fused.p_synthetic}
         for result in report.results:
             finding = result.findings[0] if result.findings else None
             item[result.analyzer_id] = {

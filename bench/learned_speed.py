@@ -1,6 +1,7 @@
-"""Inference speed of the learned detectors: seconds per image (learned.ai_image) and per face crop (MesoNet-4).
+"""Inference speed of the learned detectors: seconds per image (learned.ai_image), per face crop (MesoNet-4,
+learned.face_forgery) and per clip (learned.ai_video, with its real-time factor).
 
-    .venv/bin/python bench/learned_speed.py CORPUS [--mesonet STORE_DIR] [--images 12]
+    .venv/bin/python bench/learned_speed.py CORPUS [--mesonet STORE_DIR] [--images 12] [--videos 8]
 
 ``STORE_DIR`` is a model store holding ``mesonet4_df/meso4_df.onnx`` (``veracity models import mesonet4_df``).
 Times are wall-clock medians on this machine; the image time includes decoding-free feature extraction and the
@@ -23,6 +24,7 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--mesonet", type=Path, default=None)
     parser.add_argument("--images", type=int, default=12)
+    parser.add_argument("--videos", type=int, default=8, help="clips timed for learned.ai_video (0: skip)")
     args = parser.parse_args()
 
     from veracity.analyzers.learned._ai_image_features import feature_names, image_features
@@ -43,6 +45,8 @@ def main() -> None:
     print(f"learned.ai_image: median {statistics.median(seconds):.3f} s per image "
           f"(n={len(seconds)}, {statistics.median(pixels):.1f} MP median)")
 
+    _face_forgery_speed()
+
     if args.mesonet:
         from veracity.analyzers.learned._mesonet_run import p_fake
 
@@ -56,6 +60,59 @@ def main() -> None:
             runs.append((time.perf_counter() - started) / len(crops))
         print(f"learned.mesonet: median {1000 * statistics.median(runs):.2f} ms per face crop "
               "(batches of 16, incl. resize 224->256)")
+
+    if args.videos:
+        _ai_video_speed(args.corpus, args.videos)
+
+
+def _ai_video_speed(corpus: Path, count: int) -> None:
+    """learned.ai_video per clip, decoding included; real-time factor = seconds of compute per second of the
+    analysed span (< 1: faster than playback)."""
+    from veracity.analyzers.base import AnalysisContext
+    from veracity.analyzers.learned.ai_video import AiVideoAnalyzer
+    from veracity.media.probe import probe
+
+    analyzer = AiVideoAnalyzer()
+    analyzer.load()
+    with open(corpus / "MANIFEST.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["category"] == "video"]
+    rows = rows[:: max(1, len(rows) // count)][:count]  # spread over fakes (GIF) and reals (MP4 / AVI / MKV)
+    seconds, factors = [], []
+    for row in rows:
+        media = probe(corpus / row["path"])
+        started = time.perf_counter()
+        result = analyzer.analyze(media, AnalysisContext(media=media))
+        elapsed = time.perf_counter() - started
+        seconds.append(elapsed)
+        if result.findings and result.findings[0].data.get("span_s"):
+            factors.append(elapsed / float(result.findings[0].data["span_s"]))
+    print(f"learned.ai_video: median {statistics.median(seconds):.2f} s per clip (n={len(seconds)}, "
+          f"decoding included), real-time factor {statistics.median(factors):.2f} (compute s per analysed s)")
+
+
+def _face_forgery_speed() -> None:
+    """learned.face_forgery: ms per aligned crop in batches of 16 and alone, and the occlusion heatmap."""
+    from veracity.analyzers.learned._face_forgery_run import logits, occlusion_map
+    from veracity.models.registry import shipped_file
+
+    onnx_path = shipped_file("face_forgery")
+    crops = list(np.random.default_rng(0).integers(0, 256, (64, 224, 224, 3), dtype=np.uint8))
+    logits(onnx_path, crops[:4])  # warm-up
+    batched, single, heat = [], [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        logits(onnx_path, crops, batch=16)
+        batched.append((time.perf_counter() - started) / len(crops))
+        started = time.perf_counter()
+        for crop in crops[:16]:
+            logits(onnx_path, [crop])
+        single.append((time.perf_counter() - started) / 16)
+        started = time.perf_counter()
+        occlusion_map(onnx_path, crops[0])
+        heat.append(time.perf_counter() - started)
+    print(f"learned.face_forgery: median {1000 * statistics.median(batched):.2f} ms per face crop (batches of 16, "
+          f"incl. resize 224->128), {1000 * statistics.median(single):.2f} ms one at a time; occlusion heatmap "
+          f"{1000 * statistics.median(heat):.0f} ms per file")
 
 
 if __name__ == "__main__":

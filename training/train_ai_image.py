@@ -10,6 +10,12 @@ frames of every ``video`` clip. Every training picture is first passed through r
 Evaluation: leave-one-source-repository-out; the pooled out-of-fold predictions give AUC per category and per
 generator, on the files as they are ("plain"), after ``veracity bench --launder``'s recipe ("bench") and after a
 randomised laundering ("random"). The final model is then fitted on everything. Seeds are fixed.
+
+Out-of-fold probabilities for the fusion trainer go to ``build/oof/learned.ai_image.json``: every corpus picture
+and clip the analyzer scores (face_video and all provenance files too), as it is ("plain") and after ``veracity
+bench --launder``'s recipe ("bench"), seen as the analyzer sees it (default profile's frames, up to 12 per clip,
+the same aggregation and calibration), scored by the fold model that never saw the file's source repository
+(files from repositories outside the training set: by the model fitted on all of it).
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ FRAMES_PER_CLIP = 3
 MODEL_NAME = "ai_image_v1"
 REPO = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO / "src" / "veracity" / "models"
+OOF_DIR = REPO / "build" / "oof"
+ANALYZER_ID = "learned.ai_image"
 
 
 @dataclass(frozen=True)
@@ -104,13 +112,26 @@ def _features_for_file(job: tuple[str, str, str, str]) -> list[tuple[str, str, n
 Vectors = dict[str, list[tuple[str, np.ndarray]]]
 
 
-def extract(corpus: Path, rows: list[dict[str, str]], jobs: int, cache: Path) -> Vectors:
-    """Features for every file, cached by the corpus file's sha256 and this script's feature code."""
-    from veracity.analyzers.learned import _ai_image_features
+def feature_code_digest() -> str:
+    """Hash of the code the features depend on: the feature functions, the random laundering (that function
+    only: other scripts add theirs to the module), decoding and frame sampling, and the bench recipe."""
+    import importlib
+    import inspect
 
-    code = hashlib.sha256(Path(_ai_image_features.__file__).read_bytes()
-                          + (Path(__file__).parent / "_laundering.py").read_bytes()).hexdigest()[:12]
-    code += f"-{IMAGE_LAUNDERS}-{FRAME_LAUNDERS}-{FRAMES_PER_CLIP}-{SEED}"
+    from _laundering import random_launder
+
+    from veracity.bench.launder import RECIPE
+
+    digest = hashlib.sha256(inspect.getsource(random_launder).encode() + RECIPE.encode())
+    for name in ("analyzers.learned._ai_image_features", "media.animated", "media.image", "media.probe",
+                 "media.video"):
+        digest.update(Path(importlib.import_module(f"veracity.{name}").__file__ or "").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def extract(corpus: Path, rows: list[dict[str, str]], jobs: int, cache: Path) -> Vectors:
+    """Features for every file, cached by the corpus file's sha256 and the code they depend on."""
+    code = feature_code_digest() + f"-{IMAGE_LAUNDERS}-{FRAME_LAUNDERS}-{FRAMES_PER_CLIP}-{SEED}"
     cache.mkdir(parents=True, exist_ok=True)
     by_variant: dict[str, list[tuple[str, np.ndarray]]] = defaultdict(list)
     todo = []
@@ -208,12 +229,14 @@ def evaluate(items: dict[str, Item], by_variant: Vectors, candidates: list[str])
                 x = np.stack([v for k, v in by_variant[variant] if items[file_of(k)].group == group])[:, cols]
                 for key, logit in zip(keys, model.decision_function(x), strict=True):  # type: ignore[attr-defined]
                     oof[variant][file_of(key)].append(float(logit))
+            FOLDS.setdefault(model_name, {})[group] = model
         metrics[model_name] = {variant: _report(items, per_file) for variant, per_file in oof.items()}
         OUT_OF_FOLD[model_name] = {f: clip_score(v) for f, v in oof["random"].items()}
     return metrics
 
 
 OUT_OF_FOLD: dict[str, dict[str, float]] = {}  # candidate -> file -> out-of-fold score on a random laundering
+FOLDS: dict[str, dict[str, object]] = {}  # candidate -> held-out source repository -> model fitted without it
 
 
 def platt(items: dict[str, Item], scores: dict[str, float]) -> tuple[float, float]:
@@ -289,6 +312,120 @@ def export(model: object, kind: str, names: list[str]) -> dict[str, object]:
     init = float(model.decision_function(zero)[0]) - model.learning_rate * staged  # type: ignore[attr-defined]
     return {"kind": "gbt", "feature_names": names, "init": init, "learning_rate": model.learning_rate,  # type: ignore[attr-defined]
             "trees": trees}
+
+
+def _analyzer_view(path: Path, colour_only: bool) -> np.ndarray | None:
+    """Feature rows for what the analyzer looks at under the default profile: the picture, or up to
+    ``AiImageParams.max_frames`` evenly spread sampled frames; None where it would abstain."""
+    from veracity.analyzers.learned._ai_image_features import image_features
+    from veracity.analyzers.learned.ai_image import AiImageParams
+    from veracity.config import Settings
+    from veracity.evidence import MediaKind
+    from veracity.media.image import load_rgb
+    from veracity.media.probe import probe
+    from veracity.media.video import iter_frames
+
+    info = probe(path)
+    if info.kind is MediaKind.IMAGE:
+        return image_features(load_rgb(path), colour_only=colour_only)[None]
+    frames = list(iter_frames(info, Settings().sampling))
+    if not frames:
+        return None
+    max_frames = AiImageParams().max_frames
+    picks = np.unique(np.linspace(0, len(frames) - 1, min(max_frames, len(frames))).round().astype(int))
+    return np.stack([image_features(frames[i].rgb, colour_only=colour_only) for i in picks])
+
+
+def _views_for_file(job: tuple[str, str, bool]) -> tuple[dict[str, np.ndarray], list[str]]:
+    from veracity.bench.launder import launder
+    from veracity.errors import VeracityError
+
+    corpus, rel_path, colour_only = job
+    views: dict[str, np.ndarray] = {}
+    problems = []
+    for variant in ("plain", "bench"):
+        try:
+            path = Path(corpus) / rel_path
+            rows = _analyzer_view(path if variant == "plain" else launder(path), colour_only)
+        except VeracityError as exc:
+            problems.append(f"{variant}: {exc}")
+            continue
+        if rows is not None:
+            views[variant] = rows
+    return views, problems
+
+
+def analyzer_views(corpus: Path, rows: list[dict[str, str]], jobs: int, cache: Path,
+                   colour_only: bool) -> dict[str, dict[str, np.ndarray]]:
+    """variant -> corpus path -> feature rows, cached by the file's sha256 and the feature code."""
+    from veracity.analyzers.learned.ai_image import AiImageParams
+    from veracity.config import Settings
+
+    plan = Settings().sampling
+    code = feature_code_digest()
+    code += f"-{int(colour_only)}-{AiImageParams().max_frames}-{plan.fps_cap}-{plan.max_frames}-{plan.max_side_px}"
+    folder = cache / "analyzer_view"
+    folder.mkdir(parents=True, exist_ok=True)
+    views: dict[str, dict[str, np.ndarray]] = {"plain": {}, "bench": {}}
+    todo = []
+    for row in rows:
+        cached = folder / f"{row['sha256'][:20]}-{code}.npz"
+        if cached.is_file():
+            data = np.load(cached, allow_pickle=False)
+            for variant in views:
+                if variant in data:
+                    views[variant][row["path"]] = data[variant]
+        else:
+            todo.append(row)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        results = pool.map(_views_for_file, [(str(corpus), r["path"], colour_only) for r in todo])
+        for row, (found, problems) in zip(todo, results, strict=True):
+            for problem in problems:
+                print(f"  analyzer view: {row['path']}: {problem}", flush=True)
+            np.savez(folder / f"{row['sha256'][:20]}-{code}.npz", **found)
+            for variant, x in found.items():
+                views[variant][row["path"]] = x
+    return views
+
+
+def write_out_of_fold(corpus: Path, model: object, calibration: tuple[float, float], jobs: int, cache: Path,
+                      out: Path) -> Path:
+    """Calibrated out-of-fold p_synthetic per corpus file, plain and bench-laundered, as the analyzer outputs it.
+
+    A file whose source repository is a training fold is scored by that fold's model; any other file by ``model``
+    (fitted on all training data, which never saw its repository). Only the Platt calibration is shared: it was
+    itself fitted on out-of-fold scores.
+    """
+    from veracity.analyzers.learned.ai_image import clip_log_odds
+
+    with open(corpus / "MANIFEST.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["kind"] != "audio"]
+    training_groups = {r["source_repo"] for r in manifest_items(corpus)}
+    folds = FOLDS[SHIPPED]
+    cols = columns(SHIPPED)
+    scale, offset = calibration
+    views = analyzer_views(corpus, rows, jobs, cache, colour_only=CANDIDATES[SHIPPED][2] == "colour")
+    scores: dict[str, dict[str, float]] = {"plain": {}, "bench": {}}
+    for row in rows:
+        group = row["source_repo"]
+        if group in training_groups and group not in folds:
+            continue  # no fold model left this repository out: any score would be in-sample
+        scorer = folds.get(group, model)
+        for variant, per_file in views.items():
+            if row["path"] not in per_file:
+                continue
+            raw = scorer.decision_function(per_file[row["path"]][:, cols])  # type: ignore[attr-defined]
+            log_odds = scale * np.asarray(raw, dtype=np.float64) + offset
+            score = clip_log_odds(log_odds)  # a still's single row stays as it is
+            scores[variant][row["path"]] = round(float(1.0 / (1.0 + np.exp(-np.clip(score, -30, 30)))), 6)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{ANALYZER_ID}.json"
+    split = ("leave-one-source_repo-out (fold model without the file's repository; files from repositories "
+             "outside the training set: the model fitted on all training data); Platt calibration from "
+             "out-of-fold scores")
+    path.write_text(json.dumps({"analyzer": ANALYZER_ID, "split": split, **scores}, indent=1, sort_keys=False)
+                    + "\n", encoding="utf-8")
+    return path
 
 
 def model_card(summary: dict[str, Any], items: dict[str, Item]) -> str:
@@ -373,6 +510,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "veracity" / "train_ai_image")
     parser.add_argument("--with-gbt", action="store_true", help="also cross-validate the (slow) tree ensemble")
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
+    parser.add_argument("--oof-out", type=Path, default=OOF_DIR, help="folder for the out-of-fold scores")
     args = parser.parse_args()
 
     from veracity.analyzers.learned._ai_image_features import feature_names
@@ -417,6 +555,8 @@ def main() -> None:
             print(f"{kind:8s} {variant:6s} all={report['all']['auc']} {cats}")
     print(f"wrote {model_path} ({model_path.stat().st_size} bytes) sha256 {summary['sha256']} "
           f"in {summary['seconds']} s")
+    oof_path = write_out_of_fold(args.corpus, model, (scale, offset), args.jobs, args.cache, args.oof_out)
+    print(f"wrote {oof_path} in {time.perf_counter() - started:.0f} s in all")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"  # 1.1: optional Report.robustness
+SCHEMA_VERSION = "1.2"  # 1.1: optional Report.robustness; 1.2: Verdict.prior_log_odds
 
 JsonScalar = str | int | float | bool | None
 JsonValue = JsonScalar | list[JsonScalar] | dict[str, JsonScalar]
@@ -162,6 +162,7 @@ class Verdict(_Frozen):
     inconclusive_band: tuple[float, float]
     method: str = Field(description="how the probability was formed, e.g. decisive:provenance.c2pa.ai_generated")
     explanation: str
+    prior_log_odds: float = Field(default=0.0, description="the calibrated model's intercept, before any evidence")
     contributions: tuple[Contribution, ...] = ()
 
 

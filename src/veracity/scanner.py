@@ -70,7 +70,7 @@ class Scanner:
             profile=self.settings.profile.value,
             media=media,
             results=tuple(results),
-            verdict=fuse(results),
+            verdict=fuse(results, media.kind),
             seconds=round(time.perf_counter() - started, 4),
         )
 

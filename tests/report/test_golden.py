@@ -14,6 +14,7 @@ import pytest
 
 from veracity import check
 from veracity.evidence import Report
+from veracity.fusion import METHOD
 
 from ..conftest import SAMPLES
 
@@ -27,7 +28,7 @@ def _essentials(report: Report) -> dict[str, object]:
                   "size": [report.media.width, report.media.height], "sha256": report.media.sha256},
         # Soft-evidence labels can sit near the inconclusive band's edge; decisive ones cannot.
         "verdict": {"method": report.verdict.method,
-                    "label": report.verdict.label.value if report.verdict.method != "weighted_log_odds_v0" else None},
+                    "label": report.verdict.label.value if report.verdict.method != METHOD else None},
         "results": {
             r.analyzer_id: {
                 "status": r.status.value,

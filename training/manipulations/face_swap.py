@@ -6,6 +6,8 @@
   the crude cousin of lip-sync generators.
 - ``self_blend``: a face blended with a slightly altered copy of itself (colour, sharpness, scale), the
   self-blended images of Shiohara & Yamasaki (CVPR 2022): the seam without a second identity.
+  ``self_blend_random`` is the randomised version used to train ``learned.face_forgery`` (translation, swapped
+  roles, a deformed mask of random softness and blend ratio).
 - ``astronaut_clip``/``write_clip``: a small real-face clip made from scikit-image's astronaut with small motions.
 
 Landmarks come from Veracity's own face pipeline (MediaPipe face mesh, 468 points).
@@ -158,6 +160,60 @@ def self_blend(rgb: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator)
     mask = cv2.erode(mask, np.ones((size, size), np.uint8))
     mask = cv2.GaussianBlur(mask, (0, 0), size / 3)[..., None] * rng.uniform(0.75, 1.0)
     return (source * mask + rgb * (1 - mask)).clip(0, 255).astype(np.uint8)
+
+
+def _deformed_mask(shape: tuple[int, ...], landmarks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The face hull (whole mesh or its inner part), stretched, elastically bent, eroded or dilated, then blurred."""
+    import cv2
+
+    height, width = shape[:2]
+    points = landmarks if rng.random() < 0.6 else landmarks[list(_SWAP_POINTS)]
+    centre = points.mean(0)
+    stretch = rng.uniform(0.9, 1.1, 2)
+    points = (points - centre) * stretch + centre + rng.uniform(-2, 2, 2)
+    mask = _hull_mask(shape, points).astype(np.float32)
+    # Elastic bend: a smooth random displacement field of a few pixels.
+    amplitude = rng.uniform(1.0, 5.0)
+    field = cv2.resize(rng.normal(0, 1, (2, 5, 5)).astype(np.float32).transpose(1, 2, 0), (width, height),
+                       interpolation=cv2.INTER_CUBIC) * amplitude
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    mask = cv2.remap(mask, xs + field[..., 0], ys + field[..., 1], cv2.INTER_LINEAR)
+    size = int(rng.integers(1, max(2, int(0.08 * np.ptp(landmarks[:, 0]))))) | 1
+    kernel = np.ones((size, size), np.uint8)
+    mask = cv2.erode(mask, kernel) if rng.random() < 0.7 else cv2.dilate(mask, kernel)
+    sigma = rng.uniform(0.5, 0.08 * np.ptp(landmarks[:, 0]) + 1.0)
+    mask = cv2.GaussianBlur(mask, (0, 0), sigma)
+    return (mask / max(float(mask.max()), 1e-6)).clip(0, 1)
+
+
+def self_blend_random(rgb: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Self-blended image (Shiohara & Yamasaki, CVPR 2022) with the paper's randomisation.
+
+    A copy of the picture is jittered (per-channel gain and shift, brightness/contrast, blur or sharpening, scale
+    and translation), one of the two plays the face and the other the background, and they are blended through a
+    deformed, blurred landmark-hull mask at a random ratio. Identity and pose stay the same, only the seam is new.
+    """
+    import cv2
+
+    height, width = rgb.shape[:2]
+    base = rgb.astype(np.float32)
+    other = base * rng.uniform(0.9, 1.1, 3) + rng.uniform(-10, 10, 3)
+    other = (other - other.mean()) * rng.uniform(0.9, 1.1) + other.mean() + rng.uniform(-10, 10)
+    pick = rng.random()
+    if pick < 0.4:
+        other = cv2.GaussianBlur(other, (0, 0), rng.uniform(0.6, 1.8))
+    elif pick < 0.8:
+        other = other + rng.uniform(0.5, 1.5) * (other - cv2.GaussianBlur(other, (0, 0), rng.uniform(1.0, 2.0)))
+    centre = landmarks.mean(0)
+    scale_xy = rng.uniform(0.95, 1.05, 2)
+    shift = rng.uniform(-0.03, 0.03, 2) * np.ptp(landmarks, axis=0)
+    matrix = np.array([[scale_xy[0], 0, (1 - scale_xy[0]) * centre[0] + shift[0]],
+                       [0, scale_xy[1], (1 - scale_xy[1]) * centre[1] + shift[1]]], np.float32)
+    other = cv2.warpAffine(other, matrix, (width, height), borderMode=cv2.BORDER_REFLECT_101)
+    face, background = (other, base) if rng.random() < 0.5 else (base, other)
+    ratio = float(rng.choice([0.25, 0.5, 0.75, 1.0, 1.0, 1.0]))
+    mask = _deformed_mask(rgb.shape, landmarks, rng)[..., None] * ratio
+    return (face * mask + background * (1 - mask)).clip(0, 255).astype(np.uint8)
 
 
 def astronaut_clip(frames: int = 36, size_px: int = 384, seed: int = 0) -> list[np.ndarray]:

@@ -13,7 +13,11 @@ those held-out scores only. The shipped model is then fitted on everything.
     .venv/bin/python training/voice_forensics/train.py --corpus ../shared/corpus [--copies 3]
 
 Writes src/veracity/models/voice_forensics.json and training/voice_forensics/metrics.json and prints the sha256
-to paste into the registry.
+to paste into the registry. Out-of-fold probabilities for the fusion trainer go to
+``build/oof/audio.voice_forensics.json``: every corpus audio file, and every corpus video with a sound track, as it
+is ("plain") and after ``veracity bench --launder``'s recipe ("bench"), windowed and averaged as the analyzer does
+under the default profile, scored by the model fitted without the file's group (files of no training group: by the
+shipped model, which never saw their source).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+ANALYZER_ID = "audio.voice_forensics"
 
 from veracity.analyzers.audio._vad import detect_speech  # noqa: E402
 from veracity.analyzers.audio._voice_features import FEATURES, SAMPLE_RATE_HZ, feature_vector  # noqa: E402
@@ -151,6 +156,76 @@ def extract(items: list[tuple[Path, int, str]], args: argparse.Namespace, rng: n
     return records
 
 
+def group_of(row: dict[str, str]) -> str:
+    return f"fake:{row['generator']}" if row["label"] == "fake" else f"real:{row['source_repo']}"
+
+
+def analyzer_rows(path: Path) -> np.ndarray | None:
+    """All-feature rows of the windows the analyzer scores under the default profile; None where it would not
+    give a probability (no sound track, too little speech)."""
+    from veracity.analyzers.audio._common import no_sound_reason, too_little_speech
+    from veracity.analyzers.audio.voice_forensics import VoiceForensicsParams
+    from veracity.config import Limits
+    from veracity.media.probe import probe
+
+    if no_sound_reason(probe(path)) is not None:
+        return None
+    samples = load_mono(path, SAMPLE_RATE_HZ, max_seconds=Limits().max_duration_s)
+    segments = detect_speech(samples)
+    if too_little_speech(segments) is not None:
+        return None
+    windows = file_windows(samples, segments, VoiceForensicsParams().max_windows)
+    return np.array([feature_vector(f) for _w, f in windows]) if windows else None
+
+
+def write_out_of_fold(corpus: Path, folds: dict[str, VoiceModel], final: VoiceModel, keep: list[int] | None,
+                      cache: Path, out: Path) -> Path:
+    """p_synthetic per corpus file (plain and bench-laundered) from the model that never saw the file's group."""
+    from veracity.bench.launder import RECIPE, launder
+    from veracity.media.probe import probe
+
+    with open(corpus / "MANIFEST.csv", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle)
+                if r["kind"] == "audio" or (r["kind"] == "video" and probe(corpus / r["path"]).has_audio)]
+    cached = cache / f"voice_analyzer_view-{code_digest()}-{RECIPE}.pkl"
+    views: dict[tuple[str, str], np.ndarray | None] = pickle.loads(cached.read_bytes()) if cached.is_file() else {}
+    scores: dict[str, dict[str, float]] = {"plain": {}, "bench": {}}
+    for row in rows:
+        model = folds.get(group_of(row), final)
+        for variant in scores:
+            key = (row["sha256"], variant)
+            if key not in views:
+                path = corpus / row["path"]
+                views[key] = analyzer_rows(path if variant == "plain" else launder(path))
+            features = views[key]
+            if features is None:
+                continue
+            logit = float(np.mean(model.logits(features if keep is None else features[:, keep])))
+            scores[variant][row["path"]] = round(1 / (1 + np.exp(-logit)), 6)
+    cache.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(pickle.dumps(views))
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{ANALYZER_ID}.json"
+    split = ("leave-one-source-out (real: source repository; fake: generator); files of no training group: the "
+             "model fitted on all training data")
+    path.write_text(json.dumps({"analyzer": ANALYZER_ID, "split": split, **scores}, indent=1) + "\n")
+    return path
+
+
+def code_digest() -> str:
+    """Hash of the code the cached feature rows depend on, so a change to it is never hidden by the cache."""
+    import importlib
+    import inspect
+
+    digest = hashlib.sha256(repr((SENTENCES, ESPEAK_VOICES)).encode())
+    for function in (espeak_clips, encode_mp3, random_launder, load_mono_resampled, rows_for, extract):
+        digest.update(inspect.getsource(function).encode())
+    for name in ("analyzers.audio._vad", "analyzers.audio._voice_features", "analyzers.audio._voice_model",
+                 "analyzers.audio._windows", "media.audio"):
+        digest.update(Path(importlib.import_module(f"veracity.{name}").__file__ or "").read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
@@ -162,6 +237,8 @@ def main() -> None:
                         help="comma-separated subset of the features ('' for all)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "veracity" / "training")
     parser.add_argument("--dry-run", action="store_true", help="print metrics, write nothing")
+    parser.add_argument("--out", type=Path, help="folder for the model and metrics.json (default: where they ship)")
+    parser.add_argument("--oof-out", type=Path, default=ROOT / "build" / "oof", help="folder for out-of-fold scores")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
 
@@ -174,7 +251,7 @@ def main() -> None:
             group = f"fake:{row['generator']}" if label else f"real:{row['source_repo']}"
             items.append((args.corpus / row["path"], label, group))
     items += [(Path(f"espeak_{i:02d}.wav"), 1, "fake:espeak-ng") for i in range(args.espeak)]
-    cache = args.cache / f"voice_rows-s{args.seed}-c{args.copies}-e{args.espeak}-{len(FEATURES)}.pkl"
+    cache = args.cache / f"voice_rows-s{args.seed}-c{args.copies}-e{args.espeak}-{len(FEATURES)}-{code_digest()}.pkl"
     if cache.is_file():
         records = pickle.loads(cache.read_bytes())
     else:
@@ -188,11 +265,13 @@ def main() -> None:
 
     groups = sorted({r[2] for r in records})
     held_out: dict[tuple[int, int], float] = {}
+    folds: dict[str, VoiceModel] = {}
     for group in groups:
         train = [r for r in records if r[2] != group]
         x = np.concatenate([r[4] for r in train])
         y = np.concatenate([np.full(len(r[4]), r[1]) for r in train])
         model = fit(x, y, args.c, names)
+        folds[group] = model
         for r in records:
             if r[2] == group:
                 held_out[(r[0], r[3])] = float(np.mean(model.logits(r[4])))
@@ -223,11 +302,14 @@ def main() -> None:
     if args.dry_run:
         print(json.dumps({k: metrics[k] for k in ("corpus_plain", "corpus_laundered", "all_plain", "all_laundered")}))
         return
-    out = ROOT / "src" / "veracity" / "models" / "voice_forensics.json"
+    out = (args.out or ROOT / "src" / "veracity" / "models") / "voice_forensics.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(final.to_json())
-    (Path(__file__).parent / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (args.out or Path(__file__).parent).joinpath("metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics, indent=2))
     print("sha256", hashlib.sha256(out.read_bytes()).hexdigest())
+    keep_columns = [FEATURES.index(name) for name in args.features.split(",")] if args.features else None
+    print("wrote", write_out_of_fold(args.corpus, folds, final, keep_columns, args.cache, args.oof_out))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ class AnalyzerInfo:
     requires: tuple[str, ...] = ()  # importable module names
     extra: str | None = None  # the pip extra that brings ``requires``
     cost: int = 1  # 1 cheap, 2 moderate, 3 slow; profiles cap it
-    fusion_weight: float = 1.0  # weight of p_synthetic in the log-odds combination
+    fusion_weight: float = 1.0  # weight of logit(p_synthetic) where the trained fusion has none (plug-ins)
 
     def missing_modules(self) -> list[str]:
         return [name for name in self.requires if importlib.util.find_spec(name.split(".")[0]) is None]

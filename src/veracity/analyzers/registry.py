@@ -37,7 +37,9 @@ BUILTIN: tuple[str, ...] = (
     "veracity.analyzers.audio.voice_forensics:VoiceForensicsAnalyzer",
     "veracity.analyzers.audio.speaker_consistency:SpeakerConsistencyAnalyzer",
     "veracity.analyzers.learned.ai_image:AiImageAnalyzer",
+    "veracity.analyzers.learned.ai_video:AiVideoAnalyzer",
     "veracity.analyzers.learned.mesonet:MesoNetAnalyzer",
+    "veracity.analyzers.learned.face_forgery:FaceForgeryAnalyzer",
 )
 
 

@@ -1,5 +1,5 @@
-"""Turn analyzer results into one verdict: decisive evidence first, else a weighted log-odds combination."""
+"""Turn analyzer results into one verdict: decisive evidence first, else a calibrated model of analyzer outputs."""
 
-from veracity.fusion.v0 import INCONCLUSIVE_BAND, fuse
+from veracity.fusion.v1 import INCONCLUSIVE_BAND, METHOD, fuse
 
-__all__ = ["INCONCLUSIVE_BAND", "fuse"]
+__all__ = ["INCONCLUSIVE_BAND", "METHOD", "fuse"]

@@ -141,19 +141,46 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="ai_image",
         path="ai_image_v1.json",
-        sha256="d5bd84bc2fc322bc1ba7a3d93391fa440c602d41b0167de7d33138dfaf65a237",
+        sha256="c68afe900a90925db736467e221c1e417ea9305d40e3d3443ea706546c367db2",
         licence="Apache-2.0",
         card="ai_image_v1.md",
         summary="Logistic regression over colour statistics of laundered pictures (learned.ai_image); "
         "`make train` recreates it.",
     ),
     ShippedModel(
+        name="face_forgery",
+        path="face_forgery_v1.onnx",
+        sha256="a5339992c62440f9a7ed93c9749866a0fea42e92ad42301963a9fce499a55197",
+        licence="Apache-2.0",
+        card="face_forgery_v1.md",
+        summary="Compact CNN over aligned face crops, trained on the corpus' real faces against self-blended and "
+        "swapped copies of them (learned.face_forgery); `make train` recreates it.",
+    ),
+    ShippedModel(
+        name="ai_video",
+        path="ai_video_v1.json",
+        sha256="a51c04540d68877987ed868f144101ab36c58c1d669a95ba6af8265064784925",
+        licence="Apache-2.0",
+        card="ai_video_v1.md",
+        summary="Logistic regression over temporal features (flow-warp residuals, flicker, detail drift) and "
+        "learned.ai_image's per-frame scores of laundered clips (learned.ai_video); `make train` recreates it.",
+    ),
+    ShippedModel(
         name="voice-forensics",
         path="voice_forensics.json",
-        sha256="319f6bb9e451970e0ce7c2107d4954639dae0e83821cb7c659e9a257a903502b",
+        sha256="d622b5f1496a8b1e8a13a81031212c4ee05785ab8c749980f8178cf405c6cae9",
         licence="Apache-2.0",
         card="voice_forensics.md",
         summary="Logistic regression over hand-made voice features (vocoder band limits, pitch, pauses).",
+    ),
+    ShippedModel(
+        name="fusion",
+        path="fusion_v1.json",
+        sha256="62802e2562b76ade9f750cb0f75c3a9811bf07538b0930b2cfc22ec4fb68bc0d",
+        licence="Apache-2.0",
+        card="fusion_v1.md",
+        summary="Calibrated verdict: per-kind logistic weights of the analyzers' outputs, Platt-scaled on held-out "
+        "sources, with the inconclusive band; `make train` recreates it.",
     ),
 )
 MODELS: dict[str, Model] = {m.name: m for m in _ENTRIES}

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.evidence import (
+    AnalyzerResult,
+    Artifact,
+    Direction,
+    Finding,
+    JsonValue,
+    Locus,
+    MediaInfo,
+    MediaKind,
+    Status,
+)
+
+MODEL_NAME = "ai_video"
+ARTIFACT_NAME = "ai_video_timeline.png"
+_LEGEND = {"hf_residual": "texture residual", "lf_flicker": "brightness flicker", "chroma_flicker": "colour flicker",
+           "warp_explained": "change not explained by motion", "detail_jump": "detail jumps"}
+
+
+@dataclass(frozen=True)
+class AiVideoParams:
+    window_pairs: int = 4  # frame pairs in the window that locates the strongest temporal evidence
+
+
+class AiVideoAnalyzer(Analyzer):
+    """Whole-clip AI-generated video detector: temporal features (flow-warp residuals, flicker, detail drift)
+    and the still-frame detector over time, combined by a small logistic model."""
+
+    info = AnalyzerInfo(
+        id="learned.ai_video",
+        version="0.1.0",
+        title="AI-generated video detector (temporal)",
+        summary="A small model trained on laundered generated and camera clips; reads how texture, brightness and "
+        "colour change from frame to frame compared with the motion of the scene. A weak signal.",
+        media_kinds=frozenset({MediaKind.VIDEO}),
+        requires=("cv2",),
+        extra="forensics",
+        cost=2,
+        fusion_weight=0.2,  # weak on its own (see the model card's grouped-CV numbers)
+    )
+
+    def __init__(self, params: AiVideoParams | None = None, model_path: Path | None = None) -> None:
+        self.params = params or AiVideoParams()
+        self.model_path = model_path
+        self.model: Any = None
+        self.still_model: Any = None
+        self.problem: str | None = None
+
+    def load(self) -> None:
+        from veracity.analyzers.learned._tabular import TabularModel
+        from veracity.models.registry import ModelError, shipped_file
+
+        try:
+            self.model = TabularModel.from_json(self.model_path or shipped_file(MODEL_NAME))
+            # The snapshot of learned.ai_image it was trained with, so retraining ai_image can't shift its inputs.
+            still = self.model.params["still_model"]
+            self.still_model = TabularModel(kind=still["kind"], feature_names=tuple(still["feature_names"]),
+                                            params=still)
+        except (ModelError, OSError, ValueError, KeyError) as exc:
+            self.model = None
+            self.problem = str(exc)
+
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        from veracity.analyzers.learned import _temporal
+
+        if media.kind is not MediaKind.VIDEO:
+            return self.not_applicable("temporal analysis needs a video")
+        if self.model is None:
+            return self.result(Status.ABSTAINED, reason=f"model missing: {self.problem}",
+                               hint="reinstall veracity (the model ships inside the package)")
+        clip = ctx.cached("learned.ai_video.clip", lambda: _temporal.read_clip(media))
+        if len(clip.time_s) < _temporal.MIN_FRAMES:
+            return self.abstain(f"only {len(clip.time_s)} distinct frames (a still or nearly static clip); "
+                                f"at least {_temporal.MIN_FRAMES} are needed")
+        features, series = _temporal.all_features(clip, self.still_model)
+        logit = float(self.model.log_odds_named(features, _temporal.feature_names())[0])
+        p = float(1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30))))
+        cue, start, end = self._strongest(features, series, _temporal)
+        times = clip.time_s
+        start_s, end_s = float(times[start]), float(times[min(end, len(times) - 1)])
+        frame_range = (int(clip.frame_idx[start]), int(clip.frame_idx[min(end, len(times) - 1)]))
+        plot = timeline_png(series, times, cue, (start_s, end_s))
+        artifact = Artifact.from_bytes(ARTIFACT_NAME, "image/png",
+                                       "Per-frame-pair texture residual after motion compensation and patch "
+                                       "flicker over time; the shaded span is the strongest evidence.", plot)
+        synthetic = p >= 0.5
+        strength = round(min(1.0, abs(p - 0.5) * 1.2), 3)
+        data: dict[str, JsonValue] = {
+            "p_synthetic": round(p, 4), "log_odds": round(logit, 4), "frames": len(times), "cue": cue,
+            "span_s": round(float(times[-1] - times[0]), 3),
+            **{name: round(float(v), 4) for name, v in zip(_temporal.feature_names(), features, strict=True)}}
+        if synthetic:
+            message = (f"Between {start_s:.1f} s and {end_s:.1f} s the {_temporal.CUES[cue]}, as in AI-generated "
+                       f"video (model probability {p:.0%} over {len(times)} frames).")
+        else:
+            message = (f"Texture, brightness and colour change with the motion of the scene as in camera footage "
+                       f"(model probability of AI generation {p:.0%} over {len(times)} frames); the least "
+                       f"camera-like span is {start_s:.1f}–{end_s:.1f} s.")
+        finding = Finding(code="learned.ai_video.temporal", message=message,
+                          direction=Direction.SYNTHETIC if synthetic else Direction.AUTHENTIC, strength=strength,
+                          locus=Locus(start_s=start_s, end_s=end_s, frame_range=frame_range, artifact=ARTIFACT_NAME),
+                          data=data)
+        return self.result(Status.OK, p_synthetic=p, findings=[finding], artifacts=[artifact])
+
+    def _strongest(self, features: np.ndarray, series: dict[str, np.ndarray], temporal: Any) -> tuple[str, int, int]:
+        """The cue whose clip-level value pushes most towards 'synthetic' in the model, and the window of frame
+        pairs where that cue's series is highest (first and last frame of the window)."""
+        names = temporal.feature_names()
+        pushes: dict[str, float] = {}
+        if self.model.kind == "logistic":
+            index = {n: i for i, n in enumerate(self.model.feature_names)}
+            mean, scale, coef = (np.asarray(self.model.params[k]) for k in ("mean", "scale", "coef"))
+            for cue in temporal.CUES:
+                total = 0.0
+                for stat in ("med", "p90"):
+                    name = f"{cue}_{stat}"
+                    if name in index:
+                        i = index[name]
+                        total += coef[i] * (features[names.index(name)] - mean[i]) / scale[i]
+                pushes[cue] = total
+        cue = max(pushes, key=pushes.__getitem__) if pushes else "hf_residual"
+        values = series[cue]
+        width = min(self.params.window_pairs, values.size)
+        sums = np.convolve(values, np.ones(width), mode="valid")
+        start = int(np.argmax(sums))
+        return cue, start, start + width
+
+
+def timeline_png(series: dict[str, np.ndarray], time_s: np.ndarray, cue: str, span_s: tuple[float, float]) -> bytes:
+    """A small line plot of the per-pair texture residual and patch flicker (each scaled to its range), with the
+    strongest span shaded."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    width, height, pad = 480, 160, 24
+    image = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    t0, t1 = float(time_s[0]), float(time_s[-1]) if time_s[-1] > time_s[0] else float(time_s[0]) + 1.0
+
+    def x_of(t: float) -> float:
+        return pad + (width - 2 * pad) * (t - t0) / (t1 - t0)
+
+    draw.rectangle([x_of(span_s[0]), pad, x_of(span_s[1]), height - pad], fill=(255, 228, 200))
+    mids = 0.5 * (time_s[:-1] + time_s[1:])
+    shown = [cue] if cue not in ("hf_residual", "lf_flicker") else []
+    for name, colour in zip(["hf_residual", "lf_flicker", *shown], [(200, 40, 40), (40, 90, 200), (40, 150, 60)],
+                            strict=False):
+        values = series[name]
+        low, high = float(values.min()), float(values.max())
+        scaled = (values - low) / (high - low) if high > low else np.full(values.size, 0.5)
+        points = [(x_of(float(t)), height - pad - (height - 2 * pad) * float(v)) for t, v in zip(mids, scaled,
+                                                                                                strict=True)]
+        if len(points) > 1:
+            draw.line(points, fill=colour, width=2)
+        draw.text((pad + 150 * ["hf_residual", "lf_flicker", *shown].index(name), 4), _LEGEND.get(name, name),
+                  fill=colour)
+    draw.line([pad, height - pad, width - pad, height - pad], fill=(0, 0, 0))
+    draw.text((pad, height - pad + 6), f"{t0:.1f} s", fill=(0, 0, 0))
+    draw.text((width - pad - 40, height - pad + 6), f"{t1:.1f} s", fill=(0, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

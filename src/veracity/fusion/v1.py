@@ -1,0 +1,144 @@
+"""Fusion v1: a calibrated model trained on analyzer outputs (``training/train_fusion.py``, card
+``models/fusion_v1.md``).
+
+1. Decisive findings settle the verdict: a file that declares AI generation (C2PA, generator metadata) or carries
+   a decoded generator watermark is labelled AI-made whatever the pixel detectors say.
+2. Otherwise, per media kind, a logistic model adds ``weight × logit(p)`` of each analyzer it was trained on to its
+   intercept; weights and intercept already include the Platt scaling fitted on held-out sources, so the result is
+   a calibrated probability under even prior odds. Analyzers the model does not know (plug-ins, rare provenance
+   results) add ``fusion_weight × logit(p)`` as their authors declared. Probabilities are clipped to [0.02, 0.98]
+   before the logit so no single soft signal can dominate.
+3. Probabilities inside the kind's inconclusive band are labelled *inconclusive*: the band was chosen on held-out
+   sources so that outside it real files stay under 5 % false positives and nine in ten calls are right.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from veracity.evidence import (
+    AnalyzerResult,
+    Contribution,
+    Direction,
+    Finding,
+    MediaKind,
+    Status,
+    Verdict,
+    VerdictLabel,
+)
+
+MODEL_FILE = Path(__file__).parents[1] / "models" / "fusion_v1.json"
+INCONCLUSIVE_BAND = (0.35, 0.65)  # for kinds the model has not been trained on
+METHOD = "calibrated_logistic_v1"
+FACE_EVIDENCE = ("face.", "learned.face_forgery")
+
+
+@dataclass(frozen=True)
+class KindModel:
+    intercept: float
+    weights: Mapping[str, float]
+    band: tuple[float, float]
+    p_clip: float
+
+
+@cache
+def trained_models(path: Path = MODEL_FILE) -> dict[str, KindModel]:
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        kind: KindModel(intercept=m["intercept"], weights=m["weights"], band=(m["band"][0], m["band"][1]),
+                        p_clip=spec["p_clip"])
+        for kind, m in spec["kinds"].items()
+    }
+
+
+def _untrained() -> KindModel:
+    return KindModel(intercept=0.0, weights={}, band=INCONCLUSIVE_BAND, p_clip=0.02)
+
+
+def _logit(p: float, clip: float) -> float:
+    p = min(max(p, clip), 1 - clip)
+    return math.log(p / (1 - p))
+
+
+def _declared_weight(analyzer_id: str) -> float:
+    from veracity.analyzers import registry
+
+    cls = registry.available().get(analyzer_id)
+    return cls.info.fusion_weight if cls else 1.0
+
+
+def _decisive(results: Sequence[AnalyzerResult]) -> tuple[AnalyzerResult, Finding] | None:
+    candidates = [
+        (r, f) for r in results if r.status is Status.OK for f in r.findings if f.decisive
+    ]
+    # Declared or embedded AI origin outranks any authentic-leaning declaration.
+    candidates.sort(key=lambda rf: (rf[1].direction is not Direction.SYNTHETIC, -rf[1].strength))
+    return candidates[0] if candidates else None
+
+
+def model_key(media_kind: str, judged_by: Collection[str]) -> str:
+    """Which trained model judges a file: its media kind, split by whether a face was analysed."""
+    return f"{media_kind}+face" if any(a.startswith(FACE_EVIDENCE) for a in judged_by) else media_kind
+
+
+def fuse(results: Sequence[AnalyzerResult], media_kind: MediaKind | None = None) -> Verdict:
+    judged_by = [r.analyzer_id for r in results if r.status is Status.OK and r.p_synthetic is not None]
+    models = trained_models()
+    kind = media_kind.value if media_kind else ""
+    model = models.get(model_key(kind, judged_by)) or models.get(kind) or _untrained()
+    band = model.band
+    decisive = _decisive(results)
+    if decisive is not None:
+        result, finding = decisive
+        synthetic = finding.direction is Direction.SYNTHETIC
+        p = 0.5 + 0.49 * finding.strength if synthetic else 0.5 - 0.49 * finding.strength
+        return Verdict(
+            label=VerdictLabel.AI_GENERATED if synthetic else VerdictLabel.AUTHENTIC,
+            p_synthetic=round(p, 4),
+            inconclusive_band=band,
+            method=f"decisive:{finding.code}",
+            explanation=finding.message,
+            contributions=(Contribution(
+                analyzer_id=result.analyzer_id, p_synthetic=result.p_synthetic, weight=1.0,
+                log_odds=round(_logit(p, model.p_clip), 4), decisive=True,
+            ),),
+        )
+    contributions = []
+    for r in results:
+        if r.status is not Status.OK or r.p_synthetic is None:
+            continue
+        weight = model.weights.get(r.analyzer_id)
+        if weight is None:
+            weight = _declared_weight(r.analyzer_id)
+        contributions.append(Contribution(
+            analyzer_id=r.analyzer_id, p_synthetic=r.p_synthetic, weight=weight,
+            log_odds=round(weight * _logit(r.p_synthetic, model.p_clip), 4),
+        ))
+    if not contributions:
+        return Verdict(
+            label=VerdictLabel.INCONCLUSIVE, p_synthetic=0.5, inconclusive_band=band, method="no_evidence",
+            explanation="No analyzer could judge this file, so there is no evidence either way.",
+        )
+    log_odds = model.intercept + sum(c.log_odds for c in contributions)
+    p = 1 / (1 + math.exp(-log_odds))
+    low, high = band
+    label = (
+        VerdictLabel.AI_GENERATED if p >= high else VerdictLabel.AUTHENTIC if p <= low else VerdictLabel.INCONCLUSIVE
+    )
+    leader = max(contributions, key=lambda c: abs(c.log_odds))
+    explanation = {
+        VerdictLabel.AI_GENERATED: f"The combined evidence points to AI generation or manipulation; "
+        f"{leader.analyzer_id} weighs most.",
+        VerdictLabel.AUTHENTIC: f"No sign of manipulation was found; {leader.analyzer_id} weighs most.",
+        VerdictLabel.INCONCLUSIVE: "The evidence is too weak or too mixed to say either way.",
+    }[label]
+    return Verdict(
+        label=label, p_synthetic=round(p, 4), inconclusive_band=band, method=METHOD,
+        prior_log_odds=round(model.intercept, 4),
+        explanation=explanation, contributions=tuple(contributions),
+    )

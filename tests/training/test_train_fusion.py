@@ -1,0 +1,111 @@
+"""The fusion trainer's pieces on data whose answer is known."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training"))
+
+from train_fusion import (  # noqa: E402
+    Row,
+    auc,
+    choose_band,
+    fit_nonnegative_logistic,
+    out_of_fold,
+)
+
+
+def _rows(rng: np.random.Generator, n: int) -> list[Row]:
+    rows = []
+    for i in range(n):
+        label = i % 2
+        informative = float(np.clip(rng.normal(0.7 if label else 0.3, 0.12), 0.01, 0.99))
+        backwards = float(np.clip(rng.normal(0.35 if label else 0.65, 0.12), 0.01, 0.99))
+        noise = float(rng.uniform(0.01, 0.99))
+        rows.append(Row(path=f"f{i}", variant="plain", kind="image", category="image", generator="g" if label else "",
+                        group=f"source{i % 6}", label=label,
+                        p_by_analyzer={"good": informative, "backwards": backwards, "noise": noise}))
+    return rows
+
+
+def test_weights_stay_non_negative_and_follow_the_informative_analyzer() -> None:
+    rows = _rows(np.random.default_rng(1), 200)
+    names = ["good", "backwards", "noise"]
+    from train_fusion import balanced_weights, design
+
+    x, y = design(rows, names), np.array([r.label for r in rows])
+    w = fit_nonnegative_logistic(x, y, balanced_weights(y), c=1.0, prior=np.zeros(3))
+    assert w[0] > 0.5
+    assert w[1] == pytest.approx(0.0, abs=1e-6)  # evidence for authenticity is never read from a high p_synthetic
+    assert w[2] < w[0] / 4
+
+
+def test_few_files_keep_the_weights_near_the_declared_ones() -> None:
+    rows = _rows(np.random.default_rng(4), 12)
+    from train_fusion import balanced_weights, design
+
+    x, y = design(rows, ["noise"]), np.array([r.label for r in rows])
+    shrunk = fit_nonnegative_logistic(x, y, balanced_weights(y), c=0.003, prior=np.array([0.7]))
+    assert shrunk[0] == pytest.approx(0.7, abs=0.05)
+
+
+def test_grouped_out_of_fold_scores_rank_the_held_out_files() -> None:
+    rows = _rows(np.random.default_rng(2), 120)
+    z = out_of_fold(rows, ["good", "noise"], c=1.0)
+    assert auc(z, [r.label for r in rows]) > 0.9
+
+
+def test_band_widens_when_the_scores_separate_less() -> None:
+    rng = np.random.default_rng(3)
+    y = np.array([0, 1] * 200)
+    sharp = np.clip(np.where(y == 1, 0.85, 0.15) + rng.normal(0, 0.05, len(y)), 0, 1)
+    blurry = np.clip(np.where(y == 1, 0.6, 0.4) + rng.normal(0, 0.15, len(y)), 0, 1)
+    sharp_low, sharp_high = choose_band(sharp, y)
+    blurry_low, blurry_high = choose_band(blurry, y)
+    assert sharp_low <= 0.5 <= sharp_high and blurry_high - blurry_low > sharp_high - sharp_low
+
+
+def _bench_run(path: Path, rng: np.random.Generator, variant_shift: float) -> None:
+    items = []
+    for i in range(60):
+        label = "fake" if i % 2 else "real"
+        kind = "audio" if i % 3 == 0 else "image"
+        signal = float(np.clip(rng.normal(0.72 if label == "fake" else 0.3, 0.1) + variant_shift, 0.01, 0.99))
+        analyzers = {"audio.speech": 0.5} if kind == "audio" else {"image.ela": signal, "learned.ai_image": 0.9}
+        items.append({"path": f"{kind}/{i}.bin", "category": kind, "label": label, "generator": "g" * (i % 2),
+                      "source_repo": f"repo{i % 5}", "media_kind": kind, "error": None,
+                      "verdict_method": "calibrated_logistic_v1", "analyzers": analyzers})
+    path.write_text(json.dumps({"items": items}))
+
+
+def test_training_end_to_end_writes_a_model_the_fusion_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import train_fusion
+
+    from veracity.fusion.v1 import trained_models
+
+    rng = np.random.default_rng(5)
+    _bench_run(tmp_path / "plain.json", rng, 0.0)
+    _bench_run(tmp_path / "bench.json", rng, -0.05)
+    oof = tmp_path / "oof"
+    oof.mkdir()
+    # out-of-fold scores replace the in-sample 0.9 of the learned model; only the image files have one
+    (oof / "learned.ai_image.json").write_text(json.dumps({
+        "analyzer": "learned.ai_image", "plain": {f"image/{i}.bin": 0.6 if i % 2 else 0.4 for i in range(60)},
+        "bench": {},
+    }))
+    out = tmp_path / "fusion.json"
+    monkeypatch.setattr(sys, "argv", ["train_fusion", "--plain", str(tmp_path / "plain.json"), "--bench",
+                                      str(tmp_path / "bench.json"), "--oof", str(oof), "--out", str(out),
+                                      "--metrics", str(tmp_path / "metrics.json")])
+    train_fusion.main()
+    models = trained_models(out)
+    assert set(models) == {"image", "audio"}
+    assert models["image"].weights["image.ela"] > 0 and "audio.speech" not in models["image"].weights
+    report = json.loads((tmp_path / "metrics.json").read_text())
+    assert report["fused"]["plain"]["per_category"]["image"]["auc"] > 0.8
+    assert out.with_suffix(".md").read_text().startswith("# fusion_v1")
