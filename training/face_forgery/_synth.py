@@ -38,8 +38,9 @@ def _palette(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def damage(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Random flip, colour jitter, down/up-scale 0.4–1, blur, noise, GIF palette, JPEG q50–95 (each with some
-    probability)."""
+    """Random flip, colour jitter, down/up-scale 0.6–1, mild blur and noise, GIF palette, JPEG q70–95 (each with some
+    probability). Realistic strength on purpose: at 128 px, JPEG q50 with a 0.4× downscale erases the blending
+    seam the network has to learn, and it then learns nothing."""
     import cv2
 
     out = _jitter_alignment(rgb, rng)
@@ -53,19 +54,19 @@ def damage(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         img = img * rng.uniform(0.95, 1.05, 3)  # white balance
     img = img.clip(0, 255)
     size = img.shape[0]
-    if rng.random() < 0.6:
-        small = max(16, int(size * rng.uniform(0.4, 1.0)))
+    if rng.random() < 0.4:
+        small = max(16, int(size * rng.uniform(0.6, 1.0)))
         img = cv2.resize(img, (small, small), interpolation=cv2.INTER_AREA)
         img = cv2.resize(img, (size, size), interpolation=[cv2.INTER_LINEAR, cv2.INTER_CUBIC][int(rng.integers(2))])
-    if rng.random() < 0.25:
-        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.3))
-    if rng.random() < 0.3:
-        img = img + rng.normal(0, rng.uniform(1, 6), img.shape).astype(np.float32)
+    if rng.random() < 0.15:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 0.8))
+    if rng.random() < 0.2:
+        img = img + rng.normal(0, rng.uniform(1, 3), img.shape).astype(np.float32)
     out = img.clip(0, 255).astype(np.uint8)
-    if rng.random() < 0.15:  # GIF-style palette (corpus fakes are often GIFs: the palette must not tell)
+    if rng.random() < 0.1:  # GIF-style palette (corpus fakes are often GIFs: the palette must not tell)
         out = _palette(out, rng)
-    if rng.random() < 0.8:
-        ok, buf = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(50, 96))])
+    if rng.random() < 0.7:
+        ok, buf = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 96))])
         out = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
     return np.ascontiguousarray(out)
 

@@ -150,7 +150,7 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="face_forgery",
         path="face_forgery_v1.onnx",
-        sha256="a5339992c62440f9a7ed93c9749866a0fea42e92ad42301963a9fce499a55197",
+        sha256="38c7151c072c81514f2867cb1c7eca197a709a8dec3552123e97676f3516d7de",
         licence="Apache-2.0",
         card="face_forgery_v1.md",
         summary="Compact CNN over aligned face crops, trained on the corpus' real faces against self-blended and "
@@ -159,7 +159,7 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="ai_video",
         path="ai_video_v1.json",
-        sha256="a51c04540d68877987ed868f144101ab36c58c1d669a95ba6af8265064784925",
+        sha256="bf1c7542669347522ccc3e6fb59ae076161d6e03083026dd95d172d86bd93c95",
         licence="Apache-2.0",
         card="ai_video_v1.md",
         summary="Logistic regression over temporal features (flow-warp residuals, flicker, detail drift) and "
@@ -176,7 +176,7 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="fusion",
         path="fusion_v1.json",
-        sha256="62802e2562b76ade9f750cb0f75c3a9811bf07538b0930b2cfc22ec4fb68bc0d",
+        sha256="337cbdf0998efe02309a0b7baa040491a161a77d1c26f2ebf9342b6ca62890a5",
         licence="Apache-2.0",
         card="fusion_v1.md",
         summary="Calibrated verdict: per-kind logistic weights of the analyzers' outputs, Platt-scaled on held-out "
