@@ -71,8 +71,9 @@ def is_learned(analyzer_id: str) -> bool:
     return analyzer_id.startswith(LEARNED)
 
 
-def load_rows(bench_runs: dict[str, Path], oof_dir: Path) -> tuple[list[Row], dict[str, str]]:
-    oof: dict[str, dict[str, Any]] = {}
+def load_rows(bench_runs: dict[str, Path], oof_dir: Path) -> tuple[list[Row], list[str]]:
+    """Rows of both variants; learned analyzers' scores come only from their out-of-fold files."""
+    oof = {}
     for path in sorted(oof_dir.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         oof[data["analyzer"]] = data
@@ -81,24 +82,17 @@ def load_rows(bench_runs: dict[str, Path], oof_dir: Path) -> tuple[list[Row], di
         for item in json.loads(run.read_text(encoding="utf-8"))["items"]:
             if item["label"] not in ("real", "fake") or item["error"] or item["verdict_method"].startswith("decisive"):
                 continue
-            scores = {}
-            for analyzer_id, p in item["analyzers"].items():
-                if is_learned(analyzer_id):
-                    p = oof.get(analyzer_id, {}).get(variant, {}).get(item["path"])
-                if p is not None:
-                    scores[analyzer_id] = float(p)
-            for analyzer_id, data in oof.items():  # learned analyzers the bench run did not include
+            scores = {a: float(p) for a, p in item["analyzers"].items() if p is not None and not is_learned(a)}
+            for analyzer_id, data in oof.items():
                 p = data.get(variant, {}).get(item["path"])
                 if p is not None:
-                    scores.setdefault(analyzer_id, float(p))
+                    scores[analyzer_id] = float(p)
             rows.append(Row(
                 path=item["path"], variant=variant, kind=model_key(item["media_kind"], scores),
-                category=item["category"],
-                generator=item["generator"] or "", group=_group(item), label=int(item["label"] == "fake"),
-                p_by_analyzer=scores,
+                category=item["category"], generator=item["generator"] or "", group=_group(item),
+                label=int(item["label"] == "fake"), p_by_analyzer=scores,
             ))
-    missing = sorted({a for r in rows for a in r.p_by_analyzer if is_learned(a)} ^ set(oof))
-    return rows, {a: "no out-of-fold scores" for a in missing}
+    return rows, sorted(oof)
 
 
 def bench_analyzer_ids() -> list[str]:
@@ -396,9 +390,10 @@ def main() -> None:
     for path, launder in ((args.plain, False), (args.bench, True)):
         if not path.is_file():
             run_bench(args.corpus, path, launder, args.workers)
-    rows, left_out = load_rows({"plain": args.plain, "bench": args.bench}, args.oof)
+    rows, out_of_fold_models = load_rows({"plain": args.plain, "bench": args.bench}, args.oof)
     spec: dict[str, Any] = {"model": "fusion_v1", "p_clip": P_CLIP, "kinds": {}}
-    report: dict[str, Any] = {"left_out": left_out, "kinds": {}, "single_analyzers": single_analyzer_auc(rows)}
+    report: dict[str, Any] = {"out_of_fold_models": out_of_fold_models, "kinds": {},
+                              "single_analyzers": single_analyzer_auc(rows)}
     oof_p, bands = np.zeros(len(rows)), np.zeros((len(rows), 2))
     for kind in sorted({r.kind for r in rows}):
         index = [i for i, r in enumerate(rows) if r.kind == kind]
