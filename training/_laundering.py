@@ -11,8 +11,6 @@ import io
 
 import numpy as np
 
-from veracity.bench.launder import X264_ONE_THREAD
-
 
 def random_launder(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     from PIL import Image
@@ -78,7 +76,7 @@ def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: 
     times = np.array([t for t, _ in source])
     with av.open(dst, mode="w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=Fraction(fps_out).limit_denominator(1001),
-                                options={"crf": str(crf), "preset": "veryfast", **X264_ONE_THREAD})
+                                options={"crf": str(crf), "preset": "veryfast"})
         stream.width, stream.height, stream.pix_fmt = out_w, out_h, "yuv420p"
         for k in range(max(2, int(length_s * fps_out))):
             i = int(np.searchsorted(times, start_s + k / fps_out + 1e-6, side="right") - 1)

@@ -25,9 +25,7 @@ from veracity.config import Limits, SamplingPlan
 from veracity.errors import UnsupportedMedia, VeracityError
 from veracity.evidence import MediaInfo, MediaKind
 
-RECIPE = "v3"  # bump when the recipe changes, so stale cached copies are not reused (v3: reproducible x264)
-# Threaded x264 output depends on thread scheduling; laundered copies feed training, so they must be reproducible.
-X264_ONE_THREAD = {"x264-params": "threads=1:lookahead-threads=1"}
+RECIPE = "v3"  # bump when the recipe changes, so stale cached copies are not reused (v3: re-timed decoding)
 IMAGE_MAX_SIDE_PX = 1024
 JPEG_QUALITY = 85
 VIDEO_MAX_SHORT_SIDE_PX = 720
@@ -181,7 +179,7 @@ def launder_video(info: MediaInfo, dst: Path, *, crf: int = VIDEO_CRF, max_side_
         out.metadata.clear()
         first_rgb = _even(first[1], None)
         size = (first_rgb.shape[1], first_rgb.shape[0])
-        video = out.add_stream("libx264", rate=rate, options={"crf": str(crf), "preset": "medium", **X264_ONE_THREAD})
+        video = out.add_stream("libx264", rate=rate, options={"crf": str(crf), "preset": "medium"})
         video.width, video.height = size
         video.pix_fmt = "yuv420p"
         video.codec_context.time_base = _TIME_BASE
