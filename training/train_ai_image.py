@@ -323,7 +323,7 @@ def _analyzer_view(path: Path, colour_only: bool) -> np.ndarray | None:
     from veracity.evidence import MediaKind
     from veracity.media.image import load_rgb
     from veracity.media.probe import probe
-    from veracity.media.video import iter_frames
+    from veracity.media.video import evenly_spread, iter_frames
 
     info = probe(path)
     if info.kind is MediaKind.IMAGE:
@@ -332,8 +332,7 @@ def _analyzer_view(path: Path, colour_only: bool) -> np.ndarray | None:
     if not frames:
         return None
     max_frames = AiImageParams().max_frames
-    picks = np.unique(np.linspace(0, len(frames) - 1, min(max_frames, len(frames))).round().astype(int))
-    return np.stack([image_features(frames[i].rgb, colour_only=colour_only) for i in picks])
+    return np.stack([image_features(f.rgb, colour_only=colour_only) for f in evenly_spread(frames, max_frames)])
 
 
 def _views_for_file(job: tuple[str, str, bool]) -> tuple[dict[str, np.ndarray], list[str]]:

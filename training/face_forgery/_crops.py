@@ -37,15 +37,15 @@ def extract(path: Path) -> FileCrops:
     """Run the face pipeline on ``path`` like the analyzer does and keep its scored crops."""
     from veracity.analyzers.base import AnalysisContext
     from veracity.analyzers.face._tracking import face_frames, track_faces
-    from veracity.analyzers.learned._face_forgery_run import spread
     from veracity.media.probe import probe
+    from veracity.media.video import evenly_spread
 
     ctx = AnalysisContext(media=probe(path))
     tracks = track_faces(face_frames(ctx), ctx.media, {})
     crops, marks, ids = [], [], []
     for track in [t for t in tracks.tracks if t.crops][:MAX_TRACKS]:
         by_frame = {o.frame_idx: o.crop_landmarks for o in track.observations}
-        for frame_idx, _time_s, crop in spread(track.crops, CROPS_PER_TRACK):
+        for frame_idx, _time_s, crop in evenly_spread(track.crops, CROPS_PER_TRACK):
             lm = by_frame.get(frame_idx)
             crops.append(crop)
             marks.append(np.full((468, 2), np.nan, np.float32) if lm is None else lm)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -13,12 +14,21 @@ from veracity.errors import UnsupportedMedia
 from veracity.evidence import MediaInfo
 from veracity.media._sniff import IMAGE_CONTAINERS
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Frame:
     index: int  # position in the decoded stream, counting every frame
     time_s: float
     rgb: np.ndarray  # H×W×3 uint8, upright, downscaled to the plan's max side
+
+
+def evenly_spread(items: Sequence[T], count: int) -> list[T]:
+    """At most ``count`` items evenly spread over ``items``, first and last kept."""
+    if len(items) <= count:
+        return list(items)
+    return [items[i] for i in np.unique(np.linspace(0, len(items) - 1, count).round().astype(int))]
 
 
 def sample_interval_s(info: MediaInfo, plan: SamplingPlan) -> float:

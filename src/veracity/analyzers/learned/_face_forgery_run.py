@@ -36,14 +36,6 @@ class Calibration:
         return float(1.0 / (1.0 + np.exp(-(self.scale * logit + self.offset))))
 
 
-def spread(items: list[Any], count: int) -> list[Any]:
-    """At most ``count`` items evenly spread over ``items`` (first and last kept)."""
-    if len(items) <= count:
-        return list(items)
-    picks = np.unique(np.linspace(0, len(items) - 1, count).round().astype(int))
-    return [items[i] for i in picks]
-
-
 @cache
 def session(onnx_path: Path) -> Any:
     import onnxruntime as ort

@@ -59,6 +59,7 @@ class AiImageAnalyzer(Analyzer):
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.learned._ai_image_features import feature_names, image_features, is_colour_feature
+        from veracity.media.video import evenly_spread
 
         if self.model is None:
             return self.result(Status.ABSTAINED, reason=f"model missing: {self.problem}",
@@ -72,8 +73,7 @@ class AiImageAnalyzer(Analyzer):
         frames = ctx.frames()
         if not frames:
             return self.abstain("no video frame could be decoded")
-        picks = np.unique(np.linspace(0, len(frames) - 1, min(self.params.max_frames, len(frames))).round().astype(int))
-        chosen = [frames[i] for i in picks]
+        chosen = evenly_spread(frames, self.params.max_frames)
         features = np.stack([image_features(f.rgb, colour_only=colour_only) for f in chosen])
         logits = self.model.log_odds_named(features, feature_names())
         score = clip_log_odds(logits)

@@ -52,7 +52,8 @@ class FaceForgeryAnalyzer(Analyzer):
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.face._tracking import face_tracks
-        from veracity.analyzers.learned._face_forgery_run import calibration, logits, spread, track_logit
+        from veracity.analyzers.learned._face_forgery_run import calibration, logits, track_logit
+        from veracity.media.video import evenly_spread
 
         if self.onnx_path is None:
             return self.result(Status.ABSTAINED, reason=f"model missing: {self.problem}",
@@ -63,7 +64,7 @@ class FaceForgeryAnalyzer(Analyzer):
         calib = calibration(self.onnx_path)
         scored = []
         for track in tracks:
-            crops = spread(track.crops, self.params.max_crops_per_track)
+            crops = evenly_spread(track.crops, self.params.max_crops_per_track)
             crop_logits = logits(self.onnx_path, [c[2] for c in crops])
             scored.append((calib.p(track_logit(crop_logits)), track, crops, crop_logits))
         worst = max(scored, key=lambda s: s[0])

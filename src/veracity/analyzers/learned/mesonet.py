@@ -3,8 +3,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
 from veracity.evidence import AnalyzerResult, Direction, Finding, Locus, MediaInfo, MediaKind, Status
 
@@ -40,6 +38,7 @@ class MesoNetAnalyzer(Analyzer):
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.face._tracking import face_tracks
         from veracity.analyzers.learned._mesonet_run import p_fake
+        from veracity.media.video import evenly_spread
         from veracity.models.registry import ModelError, require_output
 
         model_name, output = VARIANT_FILES[self.params.variant]
@@ -54,7 +53,7 @@ class MesoNetAnalyzer(Analyzer):
         findings = []
         track_scores: list[tuple[float, Any]] = []
         for track in tracks:
-            crops = _spread(track.crops, self.params.max_crops_per_track)
+            crops = evenly_spread(track.crops, self.params.max_crops_per_track)
             scores = p_fake(onnx_path, [c[2] for c in crops])
             mean = float(scores.mean())
             track_scores.append((mean, track))
@@ -76,8 +75,3 @@ class MesoNetAnalyzer(Analyzer):
         return self.result(Status.OK, p_synthetic=p_synthetic, findings=findings)
 
 
-def _spread(items: list[Any], count: int) -> list[Any]:
-    if len(items) <= count:
-        return list(items)
-    picks = np.unique(np.linspace(0, len(items) - 1, count).round().astype(int))
-    return [items[i] for i in picks]
