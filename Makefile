@@ -11,7 +11,7 @@ $(BIN)/python:
 
 $(VENV)/.runtime: requirements/runtime.txt pyproject.toml | $(BIN)/python
 	$(PIP) -r requirements/runtime.txt
-	$(PIP) --no-deps mediapipe==0.10.21 silero-vad==6.2.3
+	$(PIP) --no-deps mediapipe==0.10.21
 	$(PIP) --no-deps -e .
 	touch $@
 

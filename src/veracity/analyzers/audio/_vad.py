@@ -1,19 +1,18 @@
-"""Speech activity with Silero VAD's ONNX model (it ships in the ``silero-vad`` wheel), run by onnxruntime.
+"""Speech activity with Silero VAD's ONNX model (shipped in ``veracity/models``), run by onnxruntime.
 
 Silero VAD v5/v6 (Silero Team, 2024, MIT) scores 32 ms chunks (512 samples at 16 kHz, with the previous chunk's
-last 64 samples as context and a recurrent state) for the probability of speech. The wheel's sequence export of
-the same network scores all chunks of a clip in one onnxruntime call (identical outputs, about 4x faster than
-one call per chunk with ``silero_vad.onnx`` and its 2×1×128 state). Chunks are then joined
-into segments with hysteresis, a minimum speech length and a minimum pause. It misses whispered speech and speech
-under loud music, and may mark singing or laughter as speech. ``silero_vad``'s own Python code imports torch (and
-sets torch to one thread), so only its data file is used here.
+last 64 samples as context and a recurrent state) for the probability of speech. Its sequence export (copied from
+the ``silero-vad`` wheel) scores all chunks of a clip in one onnxruntime call (identical outputs, about 4x faster
+than one call per chunk with ``silero_vad.onnx`` and its 2×1×128 state). Chunks are then joined into segments with
+hysteresis, a minimum speech length and a minimum pause. It misses whispered speech and speech under loud music,
+and may mark singing or laughter as speech. The wheel itself is not a dependency: it declares torch, which only its
+Python code needs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,28 +43,20 @@ class VadParams:
     pad_s: float = 0.03
 
 
-SEQUENCE_MODEL = "silero_vad_16k_sequence.onnx"  # same weights as silero_vad.onnx, all chunks in one call
 BLOCK_CHUNKS = 4096  # chunks per call (about 131 s); the recurrent state carries across calls
-
-
-def model_path() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("silero_vad")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("silero_vad", name="silero_vad")
-    return Path(spec.submodule_search_locations[0]) / "data" / SEQUENCE_MODEL
 
 
 @cache
 def _session() -> Any:
     import onnxruntime as ort
 
+    from veracity.models.registry import shipped_file
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # the exported graph carries unused initializers; their warnings are noise
-    return ort.InferenceSession(str(model_path()), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(shipped_file("silero-vad")), options, providers=["CPUExecutionProvider"])
 
 
 def speech_probabilities(samples_16k: np.ndarray) -> np.ndarray:

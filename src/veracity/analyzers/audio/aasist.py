@@ -28,7 +28,7 @@ class AasistAnalyzer(Analyzer):
         summary="Published anti-spoofing network (ASVspoof 2019) scoring 4 s windows of speech; needs "
         "`veracity models fetch aasist`.",
         media_kinds=frozenset({MediaKind.AUDIO, MediaKind.VIDEO}),
-        requires=("onnxruntime", "silero_vad"),
+        requires=("onnxruntime",),
         extra="audio",
         cost=3,
         # A peer baseline: on the evaluation corpus (modern TTS, studio recordings) it ranks real above fake

@@ -39,7 +39,7 @@ class SpeakerConsistencyAnalyzer(Analyzer):
         summary="Compares voice embeddings (Resemblyzer encoder, shipped in its wheel) along the speech to find "
         "a stretch spoken by a different voice, as in spliced recordings.",
         media_kinds=frozenset({MediaKind.AUDIO, MediaKind.VIDEO}),
-        requires=("onnxruntime", "silero_vad", "resemblyzer", "torch"),
+        requires=("onnxruntime", "resemblyzer", "torch"),
         extra="voice-embed",
         cost=3,  # loads torch: thorough profile, or asked for by id
         fusion_weight=0.3,

@@ -16,7 +16,7 @@ class SpeechActivityAnalyzer(Analyzer):
         summary="Finds where people speak in the sound (Silero VAD, shipped in its package); voice analyzers "
         "look only there.",
         media_kinds=frozenset({MediaKind.AUDIO, MediaKind.VIDEO}),
-        requires=("onnxruntime", "silero_vad"),
+        requires=("onnxruntime",),
         extra="audio",
         cost=1,
         fusion_weight=0.0,

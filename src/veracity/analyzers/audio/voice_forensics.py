@@ -50,7 +50,7 @@ class VoiceForensicsAnalyzer(Analyzer):
         summary="Measures band limits, high-frequency energy, phase, pitch micro-variation, pauses and breaths "
         "of the speech and scores them with a small shipped classifier.",
         media_kinds=frozenset({MediaKind.AUDIO, MediaKind.VIDEO}),
-        requires=("onnxruntime", "silero_vad"),
+        requires=("onnxruntime",),
         extra="audio",
         cost=1,
         fusion_weight=0.6,
