@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -q --disable-pip-version-check
 
-.PHONY: demo test lint samples schema train train-ai-image train-voice-forensics train-face-forgery train-ai-video train-fusion
+.PHONY: demo test lint samples schema train train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ schema: $(VENV)/.runtime
 CORPUS ?= ../shared/corpus
 TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 
-train: train-ai-image train-voice-forensics train-face-forgery train-ai-video train-fusion
+train: train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion
 
 train-ai-image: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python training/train_ai_image.py --corpus $(CORPUS) --jobs 2 --with-gbt
@@ -57,6 +57,10 @@ train-face-forgery: $(VENV)/.dev
 # After train-ai-image: its model's per-frame scores are features of this one.
 train-ai-video: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python training/train_ai_video.py --corpus $(CORPUS) --jobs 2
+
+# Face clips (talking heads, face swaps) that learned.ai_video abstains on: face vs background over time.
+train-face-video-temporal: $(VENV)/.dev
+	$(TRAIN_ENV) $(BIN)/python training/train_face_video_temporal.py --corpus $(CORPUS) --jobs 2
 
 # Last: the fusion is trained on the bench runs of the other analyzers and the learned models' out-of-fold scores.
 train-fusion: $(VENV)/.dev

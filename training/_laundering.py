@@ -56,6 +56,8 @@ def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: 
 
     import av
 
+    from veracity.bench.launder import X264_OPTIONS
+
     if not source:
         raise ValueError("no frames")
     total_s = source[-1][0] + (source[-1][0] - source[-2][0] if len(source) > 1 else 0.1)
@@ -76,7 +78,7 @@ def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: 
     times = np.array([t for t, _ in source])
     with av.open(dst, mode="w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=Fraction(fps_out).limit_denominator(1001),
-                                options={"crf": str(crf), "preset": "veryfast"})
+                                options={"crf": str(crf), "preset": "veryfast", **X264_OPTIONS})
         stream.width, stream.height, stream.pix_fmt = out_w, out_h, "yuv420p"
         for k in range(max(2, int(length_s * fps_out))):
             i = int(np.searchsorted(times, start_s + k / fps_out + 1e-6, side="right") - 1)

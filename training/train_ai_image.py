@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # training/ is a folder of scripts, not a package
+from _registry import record_sha256  # noqa: E402
 
 SEED = 20260
 IMAGE_LAUNDERS = 4  # randomised launderings per still picture
@@ -544,7 +545,7 @@ def main() -> None:
     assert np.allclose(check, expected, atol=1e-6), "exported model disagrees with scikit-learn"
     summary: dict[str, Any] = {
         "model": MODEL_NAME, "shipped": SHIPPED, "n_features": len(cols), "seed": SEED,
-        "split": "leave-one-source_repo-out", "sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
+        "split": "leave-one-source_repo-out", "sha256": record_sha256(model_path),
         "seconds": round(time.perf_counter() - started, 1), "cv": metrics}
     (args.out / f"{MODEL_NAME}.metrics.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (args.out / f"{MODEL_NAME}.md").write_text(model_card(summary, items), encoding="utf-8")

@@ -9,7 +9,13 @@ left out of the fit and only scored out of fold: face swaps and reenactments (Fa
 only the face, the rest is camera footage; the talking-head animators (SadTalker, GeneFace, SyncTalk) warp one
 photo, so their texture is *too stable* — the opposite of the flicker this model reads (in a first run that fitted
 them, the residual features' AUC inside ``face_video`` was 0.14–0.19 while it was 0.78–0.86 inside ``video``, and
-one linear model can't hold both directions). Every clip is measured as it is ("plain"),
+one linear model can't hold both directions). So the analyzer abstains when a face fills the frame (the largest
+face box covers more than ``DOMINANT_FACE_FRACTION`` = 6% of the frame on the median of 8 frames; BlazeFace, as
+``veracity.analyzers.face``): those clips belong to ``learned.face_video_temporal``. The threshold sits in the gap
+of the corpus between scene clips (people, if any, cover < 3% of the frame) and talking heads (≥ 8.5%, a few
+MuseV / FaceForensics++ / interview clips at 4–5% excepted, which stay here). A file the analyzer abstains on
+(plain) is not fitted, and its plain / bench copies get an out-of-fold score only when the analyzer would not
+abstain on that copy. Every clip is measured as it is ("plain"),
 after ``veracity bench --launder``'s recipe ("bench") and after ``LAUNDERS`` randomised launderings
 (``training/_laundering.py``: random start/length, 6–30 fps conversion, crop/aspect/resize, CRF 20–32); the fit
 uses only the randomised launderings, so frame rate, length, size and codec can't act as shortcuts.
@@ -38,6 +44,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # training/ is a folder of scripts, not a package
+from _registry import record_sha256  # noqa: E402
 
 SEED = 20261
 LAUNDERS = 3  # randomised launderings per clip
@@ -53,7 +60,60 @@ def manifest_rows(corpus: Path) -> list[dict[str, str]]:
 
 
 def in_fit(row: dict[str, str]) -> bool:
-    return row["category"] == "video" or row["label"] == "real"
+    """Scene video of both classes and real face footage, unless the analyzer abstains on the file (face gate)."""
+    return (row["category"] == "video" or row["label"] == "real") and row.get("face_gated") != "1"
+
+
+def _gate_fractions(job: tuple[str, str]) -> dict[str, float | None]:
+    from veracity.analyzers.learned import _face_temporal, _temporal
+    from veracity.bench.launder import launder
+    from veracity.media.probe import probe
+
+    corpus, rel_path = job
+    path = Path(corpus) / rel_path
+    out: dict[str, float | None] = {}
+    for variant, source in (("plain", path), ("bench", launder(path))):
+        clip = _temporal.read_clip(probe(source))
+        out[variant] = (_face_temporal.gate_fraction(_face_temporal.face_boxes(_face_temporal.spread(clip.rgb_small)))
+                        if len(clip.time_s) else None)
+    return out
+
+
+def face_gate(corpus: Path, rows: list[dict[str, str]], jobs: int, cache: Path) -> dict[str, dict[str, float | None]]:
+    """The analyzer's face-gate fraction for the plain and bench copy of every file (cached like the features)."""
+    from veracity.analyzers.learned import _face_temporal, _temporal
+
+    code = hashlib.sha256(Path(_temporal.__file__).read_bytes()
+                          + Path(_face_temporal.__file__).read_bytes()).hexdigest()[:12]
+    cache.mkdir(parents=True, exist_ok=True)
+    out: dict[str, dict[str, float | None]] = {}
+    todo = []
+    for row in rows:
+        cached = cache / f"gate-{row['sha256'][:20]}-{code}.json"
+        if cached.is_file():
+            out[row["path"]] = json.loads(cached.read_text())
+        else:
+            todo.append(row)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for row, result in zip(todo, pool.map(_gate_fractions, [(str(corpus), r["path"]) for r in todo]),
+                               strict=True):
+            (cache / f"gate-{row['sha256'][:20]}-{code}.json").write_text(json.dumps(result))
+            out[row["path"]] = result
+    return out
+
+
+def apply_gate(data: Rows, meta: dict[str, dict[str, str]], fractions: dict[str, dict[str, float | None]]) -> Rows:
+    """Drop the vectors of copies the analyzer abstains on (the random launderings follow the plain file), and mark
+    gated files in ``meta`` so ``in_fit`` leaves them out."""
+    from veracity.analyzers.learned._face_temporal import DOMINANT_FACE_FRACTION
+
+    def gated(f: str, variant: str) -> bool:
+        fraction = fractions[f]["plain" if variant == "random" else variant]
+        return fraction is not None and fraction > DOMINANT_FACE_FRACTION
+
+    for f in meta:
+        meta[f]["face_gated"] = "1" if gated(f, "plain") else "0"
+    return [(v, f, None if gated(f, v) else x, m) for v, f, x, m in data]
 
 
 def _measure(path: Path, still_model: Any) -> tuple[np.ndarray | None, dict[str, float]]:
@@ -95,11 +155,11 @@ def _features_for_file(job: tuple[str, str, str, str]) -> list[tuple[str, np.nda
     for variant, source in (("plain", path), ("bench", launder(path, cache_dir=launder_cache or None))):
         features, meta = _measure(source, still_model)
         out.append((variant, features, meta))
-    source = decoded_start(probe(path))
+    frames = decoded_start(probe(path))
     with tempfile.TemporaryDirectory() as folder:
         for i in range(LAUNDERS):
             dst = Path(folder) / f"random{i}.mp4"
-            drawn = random_launder_video(source, str(dst), rng)
+            drawn = random_launder_video(frames, str(dst), rng)
             features, meta = _measure(dst, still_model)
             meta.update({"fps": drawn["fps"], "duration_s": drawn["length_s"],
                          "pixels": float(drawn["width"] * drawn["height"]), "crf": float(drawn["crf"])})
@@ -329,9 +389,22 @@ def model_card(summary: dict[str, Any]) -> str:
         f"per-frame scores it was trained on (sha256 `{summary['still_model_sha256'][:16]}…`), so retraining "
         "`learned.ai_image` does not shift this model's inputs.",
         "",
+        "**Face gate.** The analyzer abstains when a face fills the frame: the largest face box (MediaPipe "
+        "BlazeFace, the detector of `veracity.analyzers.face`) covers more than "
+        f"{summary['face_gate']['threshold']:.0%} of the frame on the median of 8 frames spread over the analysed "
+        "ones. Talking-head generators render a texture that is too stable, the opposite of what this model reads "
+        "(before the gate its out-of-fold `face_video` AUC was 0.31); those clips belong to "
+        "`learned.face_video_temporal`. The threshold sits in the corpus's gap between scene clips (people, where "
+        "there are any, cover < 3% of the frame) and talking heads (≥ 8.5%; a few MuseV, FaceForensics++ and "
+        "interview clips at 2–5% stay here). Gated plain files: "
+        + ", ".join(f"{k} {v}" for k, v in summary["face_gate"]["gated_by_category"].items())
+        + f"; gated bench copies: {len(summary['face_gate']['gated_bench'])}. Without MediaPipe installed the gate "
+        "is skipped.",
+        "",
         "## Training data",
         "",
-        f"{summary['files_fit']} clips of the evaluation corpus: the `video` category (AnimateDiff, VideoCrafter1, "
+        f"{summary['files_fit']} clips of the evaluation corpus on which the analyzer does not abstain: the `video` "
+        "category (AnimateDiff, VideoCrafter1, "
         "DynamiCrafter, Text2Video-Zero GIFs against camera clips) and the real clips of `face_video`. The "
         "`face_video` fakes are not fitted, only scored: face swaps and reenactments change only the face, and "
         "the talking-head animators (SadTalker, GeneFace, SyncTalk) warp one photo, so their texture is too "
@@ -349,7 +422,8 @@ def model_card(summary: dict[str, Any]) -> str:
         "*plain*: the corpus files as they are; *bench*: after `veracity bench --launder`'s recipe; *random*: "
         "randomised launderings (mean over the copies). FPR: share of real clips with calibrated p_synthetic > 0.5 "
         "(each candidate's own Platt scaling on its out-of-fold scores); TPR likewise for fakes. *fit files*: "
-        "`video` plus the real `face_video` clips; `face_video` includes all its fakes (none fitted).",
+        "`video` plus the real `face_video` clips; `face_video` includes all its fakes (none fitted). Only copies "
+        "the analyzer does not abstain on are scored (face gate), so talking heads are absent from every column.",
         "",
         "| model | inputs | fit files AUC | FPR | video AUC | video FPR | face_video AUC | face_video FPR |",
         "|---|---|---|---|---|---|---|---|",
@@ -389,8 +463,10 @@ def model_card(summary: dict[str, Any]) -> str:
         "",
         "- Tiny data: about 80 clips from a dozen repositories; one held-out repository is often one generator. "
         "The numbers have wide error bars, and the feature family was chosen on this CV (optimistic).",
-        "- Talking-head fakes (SadTalker, GeneFace, SyncTalk, MuseV) and face swaps are not detected: see the "
-        "`face_video` column — below 0.5 means they look *more* camera-like than real talking heads.",
+        "- Talking heads are gated out (see above); the face-swap and small-face `face_video` fakes that stay "
+        "below the gate are still not detected: see the `face_video` column — below 0.5 means they look *more* "
+        "camera-like than real face footage. A generated portrait or a close-up scene clip is gated out too, "
+        "and an AI scene clip with a large face goes unread by this model.",
         "- The still-frame features come from `ai_image_v1`, which was itself trained on three frames of every "
         "`video` clip: in this CV they are partly in-sample, so `logistic_residual_nostill` (no still features) is the "
         "leak-free estimate.",
@@ -420,6 +496,7 @@ def main() -> None:
     parser.add_argument("--oof", type=Path, default=REPO / "build" / "oof" / f"{ANALYZER_ID}.json")
     args = parser.parse_args()
 
+    from veracity.analyzers.learned._face_temporal import DOMINANT_FACE_FRACTION
     from veracity.analyzers.learned._tabular import TabularModel
     from veracity.analyzers.learned._temporal import feature_names
 
@@ -428,7 +505,12 @@ def main() -> None:
     meta = {r["path"]: r for r in rows}
     still_path = args.still_model or default_still_model()
     data = extract(args.corpus, rows, args.jobs, args.cache, still_path)
-    print(f"features: {sum(x is not None for _, _, x, _ in data)} vectors in {time.perf_counter() - started:.0f} s")
+    fractions = face_gate(args.corpus, rows, args.jobs, args.cache)
+    data = apply_gate(data, meta, fractions)
+    gated = {v: sorted(f for f in meta if (fractions[f][v] or 0.0) > DOMINANT_FACE_FRACTION)
+             for v in ("plain", "bench")}
+    print(f"features: {sum(x is not None for _, _, x, _ in data)} vectors in {time.perf_counter() - started:.0f} s; "
+          f"face-gated: {len(gated['plain'])} plain, {len(gated['bench'])} bench")
     abstained = sorted({f for v, f, x, _ in data if v == "plain" and x is None})
     metrics, oofs = {}, {}
     for candidate in CANDIDATES:
@@ -464,8 +546,12 @@ def main() -> None:
         "bench": {f: calibrated(s) for f, s in sorted(scores["bench"].items())}}, indent=1) + "\n")
     summary: dict[str, Any] = {
         "model": MODEL_NAME, "shipped": SHIPPED, "n_features": len(cols), "seed": SEED,
-        "split": "leave-one-source_repo-out", "sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
+        "split": "leave-one-source_repo-out", "sha256": record_sha256(model_path),
         "files_fit": len({f for f, _ in fit_rows}), "abstained_plain": abstained,
+        "face_gate": {"threshold": DOMINANT_FACE_FRACTION, "gated_plain": gated["plain"], "gated_bench": gated["bench"],
+                      "gated_by_category": {f"{c} {lab}": sum(meta[f]["category"] == c and meta[f]["label"] == lab
+                                                              for f in gated["plain"])
+                                            for c in ("video", "face_video") for lab in ("real", "fake")}},
         "still_model_sha256": hashlib.sha256(still_path.read_bytes()).hexdigest(),
         "seconds": round(time.perf_counter() - started, 1), "cv": metrics, "shortcuts": checks}
     (args.out / f"{MODEL_NAME}.metrics.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -26,9 +26,9 @@ in ten files above it are fakes; its lower edge the highest where nine in ten be
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,9 @@ from typing import Any
 import numpy as np
 
 from veracity.fusion.v1 import model_key
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # training/ is a folder of scripts, not a package
+from _registry import record_sha256  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO / "src" / "veracity" / "models"
@@ -106,7 +109,6 @@ def bench_analyzer_ids() -> list[str]:
 
 def run_bench(corpus: Path, out: Path, launder: bool, workers: int) -> None:
     import subprocess
-    import sys
 
     out.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "veracity", "bench", str(corpus), "--workers", str(workers),
@@ -413,7 +415,7 @@ def main() -> None:
     report["fused"] = metrics(rows, oof_p, bands)
     text = json.dumps(spec, indent=1) + "\n"
     args.out.write_text(text, encoding="utf-8")
-    report["sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    report["sha256"] = record_sha256(args.out)
     args.out.with_suffix(".md").write_text(model_card(spec, report), encoding="utf-8")
     args.metrics.parent.mkdir(parents=True, exist_ok=True)
     args.metrics.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

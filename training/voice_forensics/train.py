@@ -36,7 +36,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "training"))
 ANALYZER_ID = "audio.voice_forensics"
+
+from _registry import record_sha256  # noqa: E402
 
 from veracity.analyzers.audio._vad import detect_speech  # noqa: E402
 from veracity.analyzers.audio._voice_features import FEATURES, SAMPLE_RATE_HZ, feature_vector  # noqa: E402
@@ -307,7 +310,7 @@ def main() -> None:
     out.write_text(final.to_json())
     (args.out or Path(__file__).parent).joinpath("metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics, indent=2))
-    print("sha256", hashlib.sha256(out.read_bytes()).hexdigest())
+    print("sha256", record_sha256(out))
     keep_columns = [FEATURES.index(name) for name in args.features.split(",")] if args.features else None
     print("wrote", write_out_of_fold(args.corpus, folds, final, keep_columns, args.cache, args.oof_out))
 

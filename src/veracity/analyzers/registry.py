@@ -38,6 +38,7 @@ BUILTIN: tuple[str, ...] = (
     "veracity.analyzers.audio.speaker_consistency:SpeakerConsistencyAnalyzer",
     "veracity.analyzers.learned.ai_image:AiImageAnalyzer",
     "veracity.analyzers.learned.ai_video:AiVideoAnalyzer",
+    "veracity.analyzers.learned.face_video_temporal:FaceVideoTemporalAnalyzer",
     "veracity.analyzers.learned.mesonet:MesoNetAnalyzer",
     "veracity.analyzers.learned.face_forgery:FaceForgeryAnalyzer",
 )

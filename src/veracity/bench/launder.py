@@ -25,7 +25,8 @@ from veracity.config import Limits, SamplingPlan
 from veracity.errors import UnsupportedMedia, VeracityError
 from veracity.evidence import MediaInfo, MediaKind
 
-RECIPE = "v3"  # bump when the recipe changes, so stale cached copies are not reused (v3: re-timed decoding)
+RECIPE = "v4"  # bump when the recipe or its bytes change, so stale cached copies are not reused
+# (v3: re-timed decoding; v4: byte-reproducible H.264, see X264_OPTIONS)
 IMAGE_MAX_SIDE_PX = 1024
 JPEG_QUALITY = 85
 VIDEO_MAX_SHORT_SIDE_PX = 720
@@ -36,6 +37,11 @@ AUDIO_SAMPLE_RATE_HZ = 22_050
 AUDIO_BIT_RATE = 64_000
 _EXTENSIONS = {MediaKind.IMAGE: "jpg", MediaKind.VIDEO: "mp4", MediaKind.AUDIO: "mp3"}
 _TIME_BASE = Fraction(1, 1000)
+# Byte-reproducible H.264: x264's output depends on its thread count, whose default follows the CPUs this process
+# may use; and its AVX-512 macroblock-tree code reads uninitialised stack memory (valgrind), so with mbtree on, the
+# same frames gave different packets from run to run on AVX-512 machines. Without mbtree, x264 limited to the
+# SSE4.2, AVX, AVX2 or AVX-512 instruction sets gave the same bytes (plain C or SSE2 only: different bytes).
+X264_OPTIONS = {"threads": "1", "mbtree": "0"}
 
 
 class LaunderFailed(VeracityError):
@@ -179,7 +185,7 @@ def launder_video(info: MediaInfo, dst: Path, *, crf: int = VIDEO_CRF, max_side_
         out.metadata.clear()
         first_rgb = _even(first[1], None)
         size = (first_rgb.shape[1], first_rgb.shape[0])
-        video = out.add_stream("libx264", rate=rate, options={"crf": str(crf), "preset": "medium"})
+        video = out.add_stream("libx264", rate=rate, options={"crf": str(crf), "preset": "medium", **X264_OPTIONS})
         video.width, video.height = size
         video.pix_fmt = "yuv420p"
         video.codec_context.time_base = _TIME_BASE

@@ -35,7 +35,7 @@ from veracity.evidence import (
 MODEL_FILE = Path(__file__).parents[1] / "models" / "fusion_v1.json"
 INCONCLUSIVE_BAND = (0.35, 0.65)  # for kinds the model has not been trained on
 METHOD = "calibrated_logistic_v1"
-FACE_EVIDENCE = ("face.", "learned.face_forgery")
+FACE_EVIDENCE = ("face.", "learned.face_forgery", "learned.face_video_temporal")
 
 
 @dataclass(frozen=True)

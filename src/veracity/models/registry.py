@@ -148,11 +148,21 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="ai_video",
         path="ai_video_v1.json",
-        sha256="bf1c7542669347522ccc3e6fb59ae076161d6e03083026dd95d172d86bd93c95",
+        sha256="a728a62b66bb1733e972271fa2076fe2de4a5c5c982941df041f41af1025d9a5",
         licence="Apache-2.0",
         card="ai_video_v1.md",
         summary="Logistic regression over temporal features (flow-warp residuals, flicker, detail drift) and "
         "learned.ai_image's per-frame scores of laundered clips (learned.ai_video); `make train` recreates it.",
+    ),
+    ShippedModel(
+        name="face_video_temporal",
+        path="face_video_temporal_v1.json",
+        sha256="33f4933064ad6e8b35b6b6c3f26cca4a7a9e1e1d3a1c505df9d132cd1dc623f1",
+        licence="Apache-2.0",
+        card="face_video_temporal_v1.md",
+        summary="Logistic regression over face-vs-background temporal features (residual, flicker, noise "
+        "steadiness, head-motion smoothness) of laundered face clips (learned.face_video_temporal); `make train` "
+        "recreates it.",
     ),
     ShippedModel(
         name="voice-forensics",
@@ -165,7 +175,7 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="fusion",
         path="fusion_v1.json",
-        sha256="337cbdf0998efe02309a0b7baa040491a161a77d1c26f2ebf9342b6ca62890a5",
+        sha256="603c8dc5f22dd0849851ce67f3a0734a0954483bba4416f9ee6686b9e817e948",
         licence="Apache-2.0",
         card="fusion_v1.md",
         summary="Calibrated verdict: per-kind logistic weights of the analyzers' outputs, Platt-scaled on held-out "

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.learned._face_temporal import DOMINANT_FACE_FRACTION
 from veracity.evidence import (
     AnalyzerResult,
     Artifact,
@@ -80,6 +81,11 @@ class AiVideoAnalyzer(Analyzer):
         if len(clip.time_s) < _temporal.MIN_FRAMES:
             return self.abstain(f"only {len(clip.time_s)} distinct frames (a still or nearly static clip); "
                                 f"at least {_temporal.MIN_FRAMES} are needed")
+        face_fraction = self._face_fraction(ctx, clip)
+        if face_fraction is not None and face_fraction > DOMINANT_FACE_FRACTION:
+            return self.abstain(f"a face fills the frame (the largest covers {face_fraction:.0%} of it on the median "
+                                f"frame): talking heads and face edits are read by learned.face_video_temporal; "
+                                f"this model reads scene video")
         features, series = _temporal.all_features(clip, self.still_model)
         logit = float(self.model.log_odds_named(features, _temporal.feature_names())[0])
         p = float(1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30))))
@@ -96,6 +102,7 @@ class AiVideoAnalyzer(Analyzer):
         data: dict[str, JsonValue] = {
             "p_synthetic": round(p, 4), "log_odds": round(logit, 4), "frames": len(times), "cue": cue,
             "span_s": round(float(times[-1] - times[0]), 3),
+            "face_fraction": None if face_fraction is None else round(face_fraction, 4),
             **{name: round(float(v), 4) for name, v in zip(_temporal.feature_names(), features, strict=True)}}
         if synthetic:
             message = (f"Between {start_s:.1f} s and {end_s:.1f} s the {_temporal.CUES[cue]}, as in AI-generated "
@@ -109,6 +116,16 @@ class AiVideoAnalyzer(Analyzer):
                           locus=Locus(start_s=start_s, end_s=end_s, frame_range=frame_range, artifact=ARTIFACT_NAME),
                           data=data)
         return self.result(Status.OK, p_synthetic=p, findings=[finding], artifacts=[artifact])
+
+    @staticmethod
+    def _face_fraction(ctx: AnalysisContext, clip: Any) -> float | None:
+        """Share of the frame the largest face covers (median of 8 frames); None without MediaPipe (no gate)."""
+        from veracity.analyzers.learned import _face_temporal
+
+        try:
+            return _face_temporal.gate_fraction(_face_temporal.clip_face_boxes(ctx, clip))
+        except ImportError:
+            return None
 
     def _strongest(self, features: np.ndarray, series: dict[str, np.ndarray], temporal: Any) -> tuple[str, int, int]:
         """The cue whose clip-level value pushes most towards 'synthetic' in the model, and the window of frame
