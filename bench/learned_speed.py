@@ -1,5 +1,5 @@
 """Inference speed of the learned detectors: seconds per image (learned.ai_image), per face crop (MesoNet-4,
-learned.face_forgery) and per clip (learned.ai_video, with its real-time factor).
+learned.face_forgery) and per clip (learned.ai_video, learned.face_video_temporal, with real-time factors).
 
     .venv/bin/python bench/learned_speed.py CORPUS [--mesonet STORE_DIR] [--images 12] [--videos 8]
 
@@ -15,6 +15,7 @@ import csv
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--mesonet", type=Path, default=None)
     parser.add_argument("--images", type=int, default=12)
-    parser.add_argument("--videos", type=int, default=8, help="clips timed for learned.ai_video (0: skip)")
+    parser.add_argument("--videos", type=int, default=8, help="clips timed per temporal analyzer (0: skip)")
     args = parser.parse_args()
 
     from veracity.analyzers.learned._ai_image_features import feature_names, image_features
@@ -62,21 +63,23 @@ def main() -> None:
               "(batches of 16, incl. resize 224->256)")
 
     if args.videos:
-        _ai_video_speed(args.corpus, args.videos)
+        from veracity.analyzers.learned.ai_video import AiVideoAnalyzer
+        from veracity.analyzers.learned.face_video_temporal import FaceVideoTemporalAnalyzer
+
+        _clip_speed(args.corpus, args.videos, AiVideoAnalyzer(), "video")
+        _clip_speed(args.corpus, args.videos, FaceVideoTemporalAnalyzer(), "face_video")
 
 
-def _ai_video_speed(corpus: Path, count: int) -> None:
-    """learned.ai_video per clip, decoding included; real-time factor = seconds of compute per second of the
+def _clip_speed(corpus: Path, count: int, analyzer: Any, category: str) -> None:
+    """A temporal analyzer per clip, decoding included; real-time factor = seconds of compute per second of the
     analysed span (< 1: faster than playback)."""
     from veracity.analyzers.base import AnalysisContext
-    from veracity.analyzers.learned.ai_video import AiVideoAnalyzer
     from veracity.media.probe import probe
 
-    analyzer = AiVideoAnalyzer()
     analyzer.load()
     with open(corpus / "MANIFEST.csv", newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["category"] == "video"]
-    rows = rows[:: max(1, len(rows) // count)][:count]  # spread over fakes (GIF) and reals (MP4 / AVI / MKV)
+        rows = [r for r in csv.DictReader(handle) if r["category"] == category]
+    rows = rows[:: max(1, len(rows) // count)][:count]  # spread over fakes and reals (GIF / MP4 / AVI / MKV)
     seconds, factors = [], []
     for row in rows:
         media = probe(corpus / row["path"])
@@ -84,10 +87,14 @@ def _ai_video_speed(corpus: Path, count: int) -> None:
         result = analyzer.analyze(media, AnalysisContext(media=media))
         elapsed = time.perf_counter() - started
         seconds.append(elapsed)
-        if result.findings and result.findings[0].data.get("span_s"):
-            factors.append(elapsed / float(result.findings[0].data["span_s"]))
-    print(f"learned.ai_video: median {statistics.median(seconds):.2f} s per clip (n={len(seconds)}, "
-          f"decoding included), real-time factor {statistics.median(factors):.2f} (compute s per analysed s)")
+        if result.findings:  # the analysed span: ai_video's locus is its strongest window, so it states the span
+            finding = result.findings[0]
+            span = finding.data.get("span_s") or (finding.locus.end_s or 0.0) - (finding.locus.start_s or 0.0)
+            if isinstance(span, float) and span > 0:
+                factors.append(elapsed / span)
+    factor = f"{statistics.median(factors):.2f}" if factors else "–"
+    print(f"{analyzer.info.id}: median {statistics.median(seconds):.2f} s per {category} clip (n={len(seconds)}, "
+          f"{len(factors)} judged, decoding included), real-time factor {factor} (compute s per analysed s)")
 
 
 def _face_forgery_speed() -> None:
