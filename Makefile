@@ -27,7 +27,7 @@ demo: $(VENV)/.runtime
 	@echo "wrote demo-report.html and demo-report.json"
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench training
 	$(BIN)/mypy
 
 test: $(VENV)/.dev lint

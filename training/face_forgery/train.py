@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import os
-import re
 import sys
 import time
 from collections import defaultdict
@@ -36,6 +34,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "training"))
+
+from _registry import record_sha256  # noqa: E402
 
 SEED = 20260505
 CATEGORIES = ("face_video", "video", "image", "provenance")
@@ -44,7 +45,7 @@ REAL_COPIES = 3  # damaged copies of each real crop in the sample bank
 FAKES_PER_REAL = 3  # fakes made from each meshed real crop (self-blends or swaps)
 BATCH = 32
 LEARNING_RATE = 2e-3
-EPOCHS = 4.0
+EPOCHS = 6.0
 
 
 def manifest_rows(corpus: Path) -> list[dict[str, str]]:
@@ -253,17 +254,6 @@ def export_onnx(net: Any, path: Path, metadata: dict[str, str]) -> None:
     model.producer_version = ""  # keep the file byte-stable across torch patch versions
     onnx.save(model, str(path))
     tmp.unlink()
-
-
-def update_registry(registry: Path, sha256: str) -> None:
-    """Put the new ONNX file's sha256 into the ``face_forgery`` entry of ``veracity/models/registry.py``."""
-    text = registry.read_text()
-    pattern = re.compile(r'(path="face_forgery_v1\.onnx",\s*sha256=")[0-9a-f]{64}(")')
-    new, count = pattern.subn(lambda m: m.group(1) + sha256 + m.group(2), text)
-    if count != 1:
-        raise SystemExit(f"could not find the face_forgery sha256 in {registry}")
-    if new != text:
-        registry.write_text(new)
 
 
 def _cell(value: object) -> str:
@@ -488,13 +478,11 @@ def main() -> None:
                      "bank_fake": int((labels == 1).sum()), "epochs": args.epochs, "seed": SEED,
                      "parameters": sum(p.numel() for p in net.parameters()),
                      "wall_s": round(time.perf_counter() - started, 1)},
-        "onnx_bytes": onnx_path.stat().st_size, "sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
+        "onnx_bytes": onnx_path.stat().st_size, "sha256": record_sha256(onnx_path),
         "metrics": metrics,
     }
     onnx_path.with_suffix(".metrics.json").write_text(json.dumps(summary, indent=1) + "\n")
     onnx_path.with_suffix(".md").write_text(model_card(summary))
-    if args.out == REPO / "src" / "veracity" / "models":
-        update_registry(args.out / "registry.py", summary["sha256"])
     print(json.dumps({v: {k: metrics[v][k] for k in ("files", "auc", "fpr_at_0.5", "tpr_at_0.5")}
                       for v in ("plain", "bench")} | {"synthetic_auc": metrics["synthetic"]["auc"]}))
     print(f"wrote {onnx_path} ({onnx_path.stat().st_size} bytes) in {time.perf_counter() - started:.0f} s")

@@ -139,7 +139,7 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="face_forgery",
         path="face_forgery_v1.onnx",
-        sha256="38c7151c072c81514f2867cb1c7eca197a709a8dec3552123e97676f3516d7de",
+        sha256="061250b667a8ef8487a530a282cda2c334d1b977761c521a7ae175a4552442e1",
         licence="Apache-2.0",
         card="face_forgery_v1.md",
         summary="Compact CNN over aligned face crops, trained on the corpus' real faces against self-blended and "
@@ -175,7 +175,7 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="fusion",
         path="fusion_v1.json",
-        sha256="603c8dc5f22dd0849851ce67f3a0734a0954483bba4416f9ee6686b9e817e948",
+        sha256="23305bc402cfd4f278e1d81d67e9f4dfed0005a9588eaf8d721ce188f9a6b61e",
         licence="Apache-2.0",
         card="fusion_v1.md",
         summary="Calibrated verdict: per-kind logistic weights of the analyzers' outputs, Platt-scaled on held-out "
