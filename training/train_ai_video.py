@@ -172,10 +172,11 @@ Rows = list[tuple[str, str, np.ndarray | None, dict[str, float]]]  # (variant, f
 
 def code_version(still_path: Path) -> str:
     from veracity.analyzers.learned import _ai_image_features, _temporal
+    from veracity.bench.launder import RECIPE
 
     parts = [Path(_temporal.__file__).read_bytes(), Path(_ai_image_features.__file__).read_bytes(),
              still_path.read_bytes(), (Path(__file__).parent / "_laundering.py").read_bytes()]
-    return hashlib.sha256(b"".join(parts)).hexdigest()[:12] + f"-{LAUNDERS}-{SEED}"
+    return hashlib.sha256(b"".join(parts)).hexdigest()[:12] + f"-{LAUNDERS}-{SEED}-{RECIPE}"
 
 
 def extract(corpus: Path, rows: list[dict[str, str]], jobs: int, cache: Path, still_path: Path) -> Rows:

@@ -107,10 +107,11 @@ def _features_for_file(job: tuple[str, str]) -> list[tuple[str, np.ndarray | Non
 
 def code_version() -> str:
     from veracity.analyzers.learned import _face_temporal, _temporal
+    from veracity.bench.launder import RECIPE
 
     parts = [Path(_temporal.__file__).read_bytes(), Path(_face_temporal.__file__).read_bytes(),
              (Path(__file__).parent / "_laundering.py").read_bytes()]
-    return hashlib.sha256(b"".join(parts)).hexdigest()[:12] + f"-{LAUNDERS}-{SEED}"
+    return hashlib.sha256(b"".join(parts)).hexdigest()[:12] + f"-{LAUNDERS}-{SEED}-{RECIPE}"
 
 
 def extract(corpus: Path, rows: list[dict[str, str]], jobs: int, cache: Path) -> Rows:

@@ -30,7 +30,10 @@ class FileCrops:
 
 
 def _code_version() -> str:
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10]
+    """This module's code and the bench laundering recipe (the "bench" crops come from laundered copies)."""
+    from veracity.bench.launder import RECIPE
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10] + f"-{RECIPE}"
 
 
 def extract(path: Path) -> FileCrops:

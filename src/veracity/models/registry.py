@@ -139,7 +139,7 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="face_forgery",
         path="face_forgery_v1.onnx",
-        sha256="061250b667a8ef8487a530a282cda2c334d1b977761c521a7ae175a4552442e1",
+        sha256="b40a558d78260948ce66897e33fdbd9c60846364414afee3a91f7bdc3f0438ea",
         licence="Apache-2.0",
         card="face_forgery_v1.md",
         summary="Compact CNN over aligned face crops, trained on the corpus' real faces against self-blended and "
@@ -175,7 +175,7 @@ _ENTRIES: tuple[Model, ...] = (
     ShippedModel(
         name="fusion",
         path="fusion_v1.json",
-        sha256="23305bc402cfd4f278e1d81d67e9f4dfed0005a9588eaf8d721ce188f9a6b61e",
+        sha256="f0d2e87d12a854e0980eccc72fb3bfe9ec7acd5dbffe1d59fec8ce348aa08dc5",
         licence="Apache-2.0",
         card="fusion_v1.md",
         summary="Calibrated verdict: per-kind logistic weights of the analyzers' outputs, Platt-scaled on held-out "
