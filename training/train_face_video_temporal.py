@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # training/ is a folder of scripts, not a package
+from _oof import write_calibrated  # noqa: E402
 from _registry import record_sha256  # noqa: E402
 
 SEED = 20263
@@ -476,16 +477,7 @@ def main() -> None:
     model_path.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
     check = TabularModel.from_json(model_path).log_odds(x_fit[:20])
     assert np.allclose(check, scale * model.decision_function(x_fit[:20]) + offset, atol=1e-6)
-
-    def calibrated(logit: float) -> float:
-        return round(float(1.0 / (1.0 + np.exp(-(scale * logit + offset)))), 4)
-
-    scores = oofs[SHIPPED]["scores"]
-    args.oof.parent.mkdir(parents=True, exist_ok=True)
-    args.oof.write_text(json.dumps({
-        "analyzer": ANALYZER_ID, "split": "leave-one-source_repo-out",
-        "plain": {f: calibrated(s) for f, s in sorted(scores["plain"].items())},
-        "bench": {f: calibrated(s) for f, s in sorted(scores["bench"].items())}}, indent=1) + "\n")
+    write_calibrated(args.oof, ANALYZER_ID, "leave-one-source_repo-out", oofs[SHIPPED]["scores"], scale, offset)
     by_category: dict[str, int] = defaultdict(int)
     for f in fit_files:
         by_category[f"{meta[f]['category']} {meta[f]['label']}"] += 1

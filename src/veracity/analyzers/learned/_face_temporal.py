@@ -2,7 +2,7 @@
 
 Two users:
 
-- ``learned.ai_video`` abstains when one face fills a large share of the frame (``face_dominates``): talking-head
+- ``learned.ai_video`` abstains when one face fills a large share of the frame (``gate_fraction``): talking-head
   generators (SadTalker, MuseV, GeneFace, SyncTalk) render a texture that is *too stable*, the opposite of the
   flicker that model reads, so such clips go to ``learned.face_video_temporal`` instead;
 - ``learned.face_video_temporal`` measures, on the same analysis frames as ``_temporal.read_clip`` (distinct frames
@@ -94,11 +94,6 @@ def face_fraction(boxes: Sequence[Box | None]) -> float:
 def gate_fraction(boxes: Sequence[Box | None]) -> float:
     """``face_fraction`` over ``GATE_FRAMES`` frames spread over the clip (``boxes``: one per analysis frame)."""
     return face_fraction(spread(boxes))
-
-
-def face_dominates(boxes: Sequence[Box | None], threshold: float = DOMINANT_FACE_FRACTION) -> bool:
-    """Whether the largest face covers more than ``threshold`` of the frame in most of ``GATE_FRAMES`` frames."""
-    return gate_fraction(boxes) > threshold
 
 
 def feature_names() -> list[str]:
