@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -95,6 +96,12 @@ def _grey_chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     cb = -0.1687 * r - 0.3313 * g + 0.5 * b
     cr = 0.5 * r - 0.4187 * g - 0.0813 * b
     return grey.astype(np.float32), np.stack([cb, cr], axis=-1).astype(np.float32)
+
+
+def cached_clip(ctx: Any, info: MediaInfo) -> Clip:
+    """``read_clip`` once per analysis (``ctx``: the ``AnalysisContext``): learned.ai_video and
+    learned.face_video_temporal read the same frames."""
+    return ctx.cached("learned.temporal.clip", lambda: read_clip(info))  # type: ignore[no-any-return]
 
 
 def read_clip(info: MediaInfo) -> Clip:

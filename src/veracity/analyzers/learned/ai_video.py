@@ -77,7 +77,7 @@ class AiVideoAnalyzer(Analyzer):
         if self.model is None:
             return self.result(Status.ABSTAINED, reason=f"model missing: {self.problem}",
                                hint="reinstall veracity (the model ships inside the package)")
-        clip = ctx.cached("learned.ai_video.clip", lambda: _temporal.read_clip(media))
+        clip = _temporal.cached_clip(ctx, media)
         if len(clip.time_s) < _temporal.MIN_FRAMES:
             return self.abstain(f"only {len(clip.time_s)} distinct frames (a still or nearly static clip); "
                                 f"at least {_temporal.MIN_FRAMES} are needed")

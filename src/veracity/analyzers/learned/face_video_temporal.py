@@ -18,7 +18,6 @@ from veracity.evidence import (
 )
 
 MODEL_NAME = "face_video_temporal"
-CLIP_KEY = "learned.ai_video.clip"  # shared with learned.ai_video: the same analysis frames, decoded once
 # Plain-words reading of the features that push a score, for the finding's message.
 _READINGS = {"face": "the face's texture and noise change from frame to frame differently from the background's",
              "bg": "the background's texture and noise change from frame to frame unlike camera footage",
@@ -68,7 +67,7 @@ class FaceVideoTemporalAnalyzer(Analyzer):
         if self.model is None:
             return self.result(Status.ABSTAINED, reason=f"model missing: {self.problem}",
                                hint="reinstall veracity (the model ships inside the package)")
-        clip = ctx.cached(CLIP_KEY, lambda: _temporal.read_clip(media))
+        clip = _temporal.cached_clip(ctx, media)
         if len(clip.time_s) < _temporal.MIN_FRAMES:
             return self.abstain(f"only {len(clip.time_s)} distinct frames (a still or nearly static clip); "
                                 f"at least {_temporal.MIN_FRAMES} are needed")
