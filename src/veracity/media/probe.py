@@ -131,18 +131,20 @@ def _probe_av(path: Path, container: str | None) -> dict[str, Any]:
 
 
 def _stream_info(stream: Any) -> StreamInfo:
+    """Every stream PyAV lists: data (timecode, phone timed metadata), subtitle and attachment streams carry no
+    codec context or bit rate, so each attribute is read only where that stream type has it."""
     kind = stream.type if stream.type in ("video", "audio", "subtitle", "data") else "other"
-    ctx = stream.codec_context
+    ctx = getattr(stream, "codec_context", None)
     duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
     info: dict[str, Any] = {
         "index": stream.index,
         "type": kind,
         "codec": ctx.name if ctx is not None else None,
-        "bit_rate": stream.bit_rate or None,
+        "bit_rate": getattr(stream, "bit_rate", None) or None,
         "duration_s": round(duration, 4) if duration else None,
         "tags": {str(k): str(v) for k, v in (stream.metadata or {}).items()},
     }
-    if kind == "video":
+    if kind == "video" and ctx is not None:
         rate = stream.average_rate or stream.guessed_rate
         info.update(
             width=ctx.width or None,
@@ -151,7 +153,7 @@ def _stream_info(stream: Any) -> StreamInfo:
             frame_count=stream.frames or None,
             rotation_deg=_rotation(stream),
         )
-    elif kind == "audio":
+    elif kind == "audio" and ctx is not None:
         info.update(
             sample_rate_hz=ctx.sample_rate or None,
             channels=ctx.channels or None,
