@@ -1,7 +1,9 @@
-"""Limits and profiles shared by the CLI, the Python API and the server.
+"""``Settings``, the one description of an analysis (profile, limits, time and memory limits, model folder),
+shared by the CLI, the Python API, batch workers and the server.
 
-Every value can be overridden from the environment (``VERACITY_MAX_FILE_BYTES=...``) or in code
-(``Settings(limits=Limits(max_pixels=...))``).
+Every value can be set from the environment (``VERACITY_<FIELD>``, e.g. ``VERACITY_PROFILE=fast``,
+``VERACITY_MAX_FILE_BYTES=...``), read here and nowhere else (``env``), or in code
+(``Settings(limits=Limits(max_pixels=...))``). Settings travel to worker processes as ``to_json``/``from_json``.
 """
 
 from __future__ import annotations
@@ -9,8 +11,22 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+ENV_PREFIX = "VERACITY_"
+
+
+def env(name: str) -> str | None:
+    """The one reader of Veracity's environment: ``VERACITY_<NAME>``; None when unset or empty."""
+    raw = os.environ.get(ENV_PREFIX + name.upper())
+    return raw if raw else None
+
+
+def env_fields(model: type[BaseModel], skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """``VERACITY_<FIELD>`` for each of ``model``'s fields that is set (values as text, for pydantic to parse)."""
+    return {name: raw for name in model.model_fields if name not in skip and (raw := env(name)) is not None}
 
 
 class Profile(StrEnum):
@@ -30,10 +46,7 @@ class Limits(BaseModel):
 
     @classmethod
     def from_env(cls) -> Limits:
-        values = {
-            name: raw for name in cls.model_fields if (raw := os.environ.get(f"VERACITY_{name.upper()}"))
-        }
-        return cls.model_validate(values)
+        return cls.model_validate(env_fields(cls))
 
 
 class SamplingPlan(BaseModel):
@@ -62,11 +75,33 @@ class Settings(BaseModel):
     profile: Profile = Profile.DEFAULT
     limits: Limits = Field(default_factory=Limits.from_env)
     analyzer_timeout_s: float = 300.0
+    file_timeout_s: float = Field(default=900.0, gt=0, description=(
+        "per file, probing included, where files run in isolated workers (check of several files, scan, bench, "
+        "serve): past it the worker is killed and the file fails"))
+    worker_memory_mb: int | None = Field(default=None, gt=0, description=(
+        "address-space limit per worker process (RLIMIT_AS); a file that needs more fails with that reason"))
     audio_sample_rate_hz: int = 16_000
-    model_dir: Path | None = Field(
-        default_factory=lambda: Path(p) if (p := os.environ.get("VERACITY_MODEL_DIR")) else None
-    )
+    model_dir: Path | None = Field(default_factory=lambda: Path(p) if (p := env("model_dir")) else None)
 
     @property
     def sampling(self) -> SamplingPlan:
         return PROFILE_PLANS[self.profile]
+
+    @property
+    def worker_memory_bytes(self) -> int | None:
+        return self.worker_memory_mb * 1024**2 if self.worker_memory_mb else None
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Values from ``VERACITY_*`` variables, then ``overrides`` (those that are not None) on top."""
+        values: dict[str, Any] = env_fields(cls, skip=("limits",))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
+
+    def to_json(self) -> str:
+        """The one encoding settings travel in to worker processes (see ``from_json``)."""
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        return cls.model_validate_json(text)

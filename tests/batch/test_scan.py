@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from veracity.batch.pool import CRASH_REASON, run_local
 from veracity.batch.scan import analyzer_signature, scan
 from veracity.batch.store import ResultStore, export_rows
-from veracity.batch.worker import Job, Outcome, run_job
 from veracity.config import Settings
 from veracity.errors import MissingExtra
 from veracity.samples import samples_dir
@@ -85,22 +82,19 @@ def test_export_csv_and_jsonl(folder: Path, tmp_path: Path) -> None:
         assert pq.read_table(tmp_path / "out.parquet").num_rows == 4
 
 
-def crash_on_marker(job: Job) -> Outcome:
-    """Runs in a spawned worker: dies like a segfaulting decoder on files named crash*."""
-    if Path(job.path).name.startswith("crash"):
-        os._exit(11)
-    return run_job(job)
+SLEEPY = "tests.batch.fakes:SleepyAnalyzer"
 
 
-def test_a_crashing_worker_fails_only_its_own_file(folder: Path) -> None:
-    settings = Settings().model_dump_json()
-    names = ["camera_photo.jpg", "crash.jpg", "tone.wav", "generated_parameters.png"]
-    shutil.copy(SAMPLES / "camera_photo.jpg", folder / "crash.jpg")
-    jobs = [Job(str(folder / n), n, settings, tuple(CHEAP), fingerprint=False) for n in names]
-    outcomes = {Path(o.path).name: o for o in run_local(jobs, 2, worker_fn=crash_on_marker)}
-    assert set(outcomes) == set(names)
-    assert outcomes["crash.jpg"].ok is False and outcomes["crash.jpg"].reason == CRASH_REASON
-    assert all(outcomes[n].ok for n in names if n != "crash.jpg")
+def test_a_file_that_hangs_is_killed_at_the_time_limit_and_the_scan_goes_on(folder: Path, tmp_path: Path) -> None:
+    (folder / "sleep.jpg").write_bytes((SAMPLES / "camera_photo.jpg").read_bytes() + b"other content")
+    settings = Settings(file_timeout_s=4, analyzer_timeout_s=3600)  # the analyzer's own limit never fires
+    summary = scan([folder], store_path=tmp_path / "store.sqlite", settings=settings, analyzer_ids=[SLEEPY],
+                   workers=2, index=False)
+    assert summary.analyzed == 3 and summary.failed == 2, summary.failures  # the hang and the empty file
+    assert "stopped after the 4 s per-file time limit" in summary.failures[str(folder / "sleep.jpg")]
+    with ResultStore(tmp_path / "store.sqlite") as results:
+        statuses = {Path(r.path).name: r.status for r in results.rows()}
+    assert statuses["sleep.jpg"] == "error" and statuses["tone.wav"] == "ok"
 
 
 def test_done_files_missing_from_the_index_are_only_fingerprinted(folder: Path, tmp_path: Path) -> None:

@@ -75,9 +75,9 @@ def test_a_file_that_is_not_media_is_refused_at_upload_by_its_content(make_clien
 
 
 def test_media_over_the_pixel_limit_is_refused_before_decoding(make_client, tmp_path: Path) -> None:
-    from veracity.config import Limits
+    from veracity.config import Limits, Settings
 
-    client = make_client(limits=Limits(max_pixels=1000))
+    client = make_client(settings=Settings(limits=Limits(max_pixels=1000)))
     response = upload(client)
     assert response.status_code == 413 and response.json()["error"]["code"] == "media_too_large"
 

@@ -69,6 +69,10 @@ def available() -> dict[str, type[Analyzer]]:
 
 
 def get(analyzer_id: str) -> type[Analyzer]:
+    """The analyzer with this id; ``package.module:Class`` also loads a class that is not registered (to try an
+    analyzer before packaging it, and for tests)."""
+    if ":" in analyzer_id:
+        return _load_reference(analyzer_id)
     try:
         return available()[analyzer_id]
     except KeyError:

@@ -1,4 +1,5 @@
-"""Ray as the distributed engine: each file is a Ray task running the same worker code as the local pool.
+"""Ray as the distributed engine: each file is a Ray task running the same task function as the local
+engine (``veracity.engine.task.run_task``).
 
 Ray is imported only here, and only when a scan asks for it (extra ``cluster``). Results stream back to the
 coordinating process with ``ray.wait`` and go into its store, so a cluster scan resumes like a local one.
@@ -11,7 +12,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from veracity.batch.worker import Job, Outcome, run_job
+from veracity.engine.task import Task, TaskResult, run_task
 from veracity.errors import MissingExtra
 
 LOCAL = "local"
@@ -42,12 +43,13 @@ def connect(address: str | None, *, num_cpus: int | None = None) -> Any:
     return ray
 
 
-def run_ray(jobs: Sequence[Job], address: str | None = None, *, num_cpus: int | None = None) -> Iterator[Outcome]:
+def run_ray(jobs: Sequence[Task], address: str | None = None, *,
+            num_cpus: int | None = None) -> Iterator[TaskResult]:
     ray = connect(address, num_cpus=num_cpus)
-    task = ray.remote(num_cpus=1, max_retries=1)(run_job)
+    task = ray.remote(num_cpus=1, max_retries=1)(run_task)
     window = max(4, 2 * int(ray.cluster_resources().get("CPU", 1)))
     pending = list(reversed(jobs))
-    in_flight: dict[Any, Job] = {}
+    in_flight: dict[Any, Task] = {}
     while pending or in_flight:
         while pending and len(in_flight) < window:
             job = pending.pop()
@@ -59,4 +61,4 @@ def run_ray(jobs: Sequence[Job], address: str | None = None, *, num_cpus: int | 
                 yield ray.get(ref)
             except Exception as exc:  # noqa: BLE001 - a crashed or lost task fails this file only
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                yield Outcome(job.path, job.sha256, ok=False, reason=f"Ray task failed: {reason}")
+                yield TaskResult(job.path, job.sha256, ok=False, reason=f"Ray task failed: {reason}")

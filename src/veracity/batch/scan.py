@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from veracity.batch.discover import discover
 from veracity.batch.store import ResultRow, ResultStore, now_iso
-from veracity.batch.worker import Job, Outcome
 from veracity.config import PROFILE_MAX_COST, Settings
+from veracity.engine.task import Task, TaskResult
 
 if TYPE_CHECKING:
     from veracity.index.store import IndexStore
@@ -48,7 +48,7 @@ class ScanSummary:
     seconds: float = 0.0
 
 
-ScanHook = Callable[[str, Outcome | None, ScanSummary], None]  # event: "planned" | "done"
+ScanHook = Callable[[str, TaskResult | None, ScanSummary], None]  # event: "planned" | "done"
 
 
 def scan(
@@ -107,8 +107,8 @@ def scan(
             hashed.append((path, sha))
         summary.sha256s = [sha for _, sha in hashed]
         done = store.done((sha for _, sha in hashed), signature, profile)
-        settings_json = settings.model_dump_json()
-        jobs: list[Job] = []
+        settings_json = settings.to_json()
+        jobs: list[Task] = []
         planned: set[str] = set()
         for path, sha in hashed:
             if sha in planned:  # its places are recorded in the index when the first copy's outcome arrives
@@ -122,11 +122,11 @@ def scan(
                 if index_store is not None and index_store.has(sha):
                     index_store.touch(sha, path)
                 elif index_store is not None:
-                    jobs.append(Job(str(path), sha, settings_json, ids, analyze=False))
+                    jobs.append(Task(str(path), settings_json, ids, sha, analyze=False, fingerprint=True))
                     planned.add(sha)
                 continue
             planned.add(sha)
-            jobs.append(Job(str(path), sha, settings_json, ids, fingerprint=index_store is not None))
+            jobs.append(Task(str(path), settings_json, ids, sha, fingerprint=index_store is not None))
         summary.queued = len(jobs)
         notify("planned", None, summary)
 
@@ -135,9 +135,7 @@ def scan(
 
             outcomes = run_ray(jobs, ray_address, num_cpus=workers)
         elif jobs:
-            from veracity.batch.pool import run_local
-
-            outcomes = run_local(jobs, workers)
+            outcomes = run_isolated(jobs, settings, workers)
         else:
             outcomes = iter(())
         same_content = {sha: [p for p, s in hashed if s == sha] for sha in planned}
@@ -152,8 +150,24 @@ def scan(
     return summary
 
 
-def _record(outcome: Outcome, store: ResultStore, index_store: IndexStore | None, summary: ScanSummary, signature: str,
-            profile: str, paths: list[Path]) -> None:
+def run_isolated(tasks: Sequence[Task], settings: Settings, workers: int | None = None) -> Iterator[TaskResult]:
+    """Each task in an isolated worker under the settings' per-file time and memory limits; a task that crashes
+    its worker, runs out of time or memory comes back as that file's failure."""
+    from veracity.engine.isolation import Call, IsolatedPool, default_workers
+    from veracity.engine.task import run_task
+
+    pool = IsolatedPool(workers or default_workers(), time_limit_s=settings.file_timeout_s,
+                        memory_limit_bytes=settings.worker_memory_bytes)
+    for outcome in pool.run(Call(i, run_task, (task,)) for i, task in enumerate(tasks)):
+        if outcome.ok:
+            yield outcome.value
+        else:
+            task = tasks[int(outcome.key)]  # type: ignore[call-overload]
+            yield TaskResult(task.path, task.sha256, ok=False, reason=outcome.error, seconds=outcome.seconds)
+
+
+def _record(outcome: TaskResult, store: ResultStore, index_store: IndexStore | None, summary: ScanSummary,
+            signature: str, profile: str, paths: list[Path]) -> None:
     if not outcome.ok:
         summary.failed += 1
         summary.failures[outcome.path] = outcome.reason or "failed"

@@ -15,21 +15,45 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from veracity import __version__
-from veracity.bench._isolation import Call, IsolatedPool
-from veracity.bench._worker import Job, analyse, blank_item
 from veracity.bench.manifest import ManifestError, ManifestRow, read_manifest, select
 from veracity.bench.peers import peer_comparison, print_peers, with_peers
 from veracity.bench.summary import analyzer_aucs, per_category, print_summary
+from veracity.engine.isolation import Call, IsolatedPool
+from veracity.engine.task import Task, TaskResult, run_task
 
 DEFAULT_TIMEOUT_S = 900.0
 
 
-def _item(row: ManifestRow, outcome_value: dict[str, Any] | None, error: str | None) -> dict[str, Any]:
+def _item(row: ManifestRow, result: TaskResult | None, error: str | None) -> dict[str, Any]:
+    """What the bench records about one file: its manifest row, then the analysis (or why there is none)."""
     item: dict[str, Any] = {
         "path": row.path, "category": row.category, "label": row.label, "kind": row.kind, "method": row.method,
         "generator": row.generator, "source_repo": row.source_repo,
+        "p_synthetic": None, "verdict": None, "verdict_method": None, "media_kind": None, "container": None,
+        "seconds": None, "media_seconds": None, "launder_seconds": None,
+        "error": error, "analyzers": {}, "analyzer_problems": {}, "peak_rss_mb": None,
     }
-    item.update(blank_item(error) if outcome_value is None else outcome_value)
+    if result is None:
+        return item
+    item.update(error=result.reason, launder_seconds=result.launder_seconds, peak_rss_mb=result.peak_rss_mb)
+    if result.report_json is None:
+        return item
+    from veracity.evidence import Report
+
+    report = Report.model_validate_json(result.report_json)
+    item.update(
+        p_synthetic=report.verdict.p_synthetic,
+        verdict=report.verdict.label.value,
+        verdict_method=report.verdict.method,
+        media_kind=report.media.kind.value,
+        container=report.media.container,
+        seconds=report.seconds,
+        media_seconds=report.media.duration_s if report.media.kind.value != "image" else None,
+        analyzers={r.analyzer_id: r.p_synthetic for r in report.results if r.p_synthetic is not None
+                   and r.status.value == "ok"},
+        analyzer_problems={r.analyzer_id: f"{r.status.value}: {r.reason}" for r in report.results
+                           if r.status.value in ("error", "timeout", "missing_dependency")},
+    )
     return item
 
 
@@ -85,15 +109,20 @@ def run_bench(
     if peers:
         analyzer_ids = with_peers(analyzer_ids, peers, profile)
     cache = str(launder_cache) if launder_cache else None
+    from veracity.config import Profile, Settings
+
+    settings = Settings(profile=Profile(profile), file_timeout_s=timeout_s or DEFAULT_TIMEOUT_S)
+    settings_json = settings.to_json()
     calls = [
-        Call(index, analyse, (Job(str(Path(corpus) / row.path), profile, analyzer_ids, launder, cache),))
+        Call(index, run_task, (Task(str(Path(corpus) / row.path), settings_json, analyzer_ids, launder=launder,
+                                    launder_cache=cache),))
         for index, row in enumerate(rows)
     ]
     analyzer_versions = _analyzer_versions(analyzer_ids)  # before the run: the code the workers load
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     found: dict[int, dict[str, Any]] = {}
-    pool = IsolatedPool(workers=workers, timeout_s=timeout_s)
+    pool = IsolatedPool(workers=workers, time_limit_s=timeout_s, memory_limit_bytes=settings.worker_memory_bytes)
     err = Console(stderr=True)
     log_lines = not quiet and not err.is_terminal  # no live bar in logs and pipes: one line per file instead
     with Progress(

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from veracity.cli.app import ExitCode
 from veracity.config import Profile, Settings
 from veracity.errors import VeracityError
 from veracity.evidence import Report
+
+if TYPE_CHECKING:
+    from veracity.scanner import Scanner
 
 
 def expand_inputs(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
@@ -83,25 +88,13 @@ def run_check(
     ) as bars:
         overall = bars.add_task("files", total=len(files))
         step = bars.add_task("", total=1, visible=False)
-        for path in files:
-            bars.update(step, description=f"  {path.name}", completed=0, total=1, visible=True)
-
-            def on_progress(event, _step=step):  # type: ignore[no-untyped-def]
-                label = event.analyzer_id or "probe"
-                bars.update(_step, total=max(event.total, 1), completed=event.done, description=f"  {label}")
-
-            try:
-                report = scanner.check(path, progress=on_progress)
-                if robustness:
-                    from veracity.robustness import check_robustness
-
-                    bars.update(step, description="  robustness: damaged copies")
-                    report = report.model_copy(update={"robustness": check_robustness(scanner, report)})
-            except VeracityError as exc:
-                failures[str(path)] = str(exc)
-                _fail(err, str(path), str(exc))
-            except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-                failures[str(path)] = f"unexpected {type(exc).__name__}: {exc}"
+        if len(files) > 1:
+            outcomes = _isolated(files, scanner, robustness)
+        else:
+            outcomes = _in_process(files, scanner, robustness, bars, step)
+        for path, report, why in outcomes:
+            if report is None:
+                failures[str(path)] = why or "failed"
                 _fail(err, str(path), failures[str(path)])
             else:
                 if artifacts_dir is not None:
@@ -128,6 +121,49 @@ def run_check(
     if fail_on and any(r.verdict.label.value == fail_on for r in reports):
         return ExitCode.FLAGGED
     return ExitCode.SOME_FAILED if failures else ExitCode.ANALYZED
+
+
+Outcomes = Iterator[tuple[Path, Report | None, str | None]]
+
+
+def _in_process(files: list[Path], scanner: Scanner, robustness: bool, bars: Progress, step: TaskID) -> Outcomes:
+    """One file: analysed here, with a progress bar per analyzer."""
+    for path in files:
+        bars.update(step, description=f"  {path.name}", completed=0, total=1, visible=True)
+
+        def on_progress(event, _step=step):  # type: ignore[no-untyped-def]
+            label = event.analyzer_id or "probe"
+            bars.update(_step, total=max(event.total, 1), completed=event.done, description=f"  {label}")
+
+        try:
+            report = scanner.check(path, progress=on_progress)
+            if robustness:
+                from veracity.robustness import check_robustness
+
+                bars.update(step, description="  robustness: damaged copies")
+                report = report.model_copy(update={"robustness": check_robustness(scanner, report)})
+        except VeracityError as exc:
+            yield path, None, str(exc)
+        except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
+            yield path, None, f"unexpected {type(exc).__name__}: {exc}"
+        else:
+            yield path, report, None
+
+
+def _isolated(files: list[Path], scanner: Scanner, robustness: bool) -> Outcomes:
+    """Several files: each in an isolated worker (per-file time and memory limits, a crash costs that file),
+    reported in the order given."""
+    from veracity.batch.scan import run_isolated
+    from veracity.engine.task import Task
+
+    settings_json = scanner.settings.to_json()
+    tasks = [Task(str(path), settings_json, scanner.selected, robustness=robustness) for path in files]
+    done: dict[str, tuple[Report | None, str | None]] = {}
+    for result in run_isolated(tasks, scanner.settings):
+        report = Report.model_validate_json(result.report_json) if result.report_json else None
+        done[result.path] = (report, result.reason)
+    for path in files:
+        yield (path, *done[str(path)])
 
 
 def _write_outputs(reports: list[Report], json_out: str | None, html_out: Path | None) -> None:

@@ -18,8 +18,10 @@ def run_serve(*, host: str, port: int, data_dir: Path | None, workers: int | Non
     from pydantic import ValidationError
 
     try:
+        from veracity.config import Settings
+
         config = ServerConfig.from_env(
-            data_dir=data_dir, workers=workers, profile=profile,
+            settings=Settings.from_env(profile=profile), data_dir=data_dir, workers=workers,
             analyzers=tuple(a.strip() for a in analyzers.split(",") if a.strip()) if analyzers else None,
         )
     except ValidationError as exc:

@@ -1,16 +1,13 @@
-"""One analysis, run in its own process: fetch (for links), probe, analyze, write the job folder.
+"""One analysis, run in an isolated engine worker: fetch (for links), probe, analyze, write the job folder.
 
 The folder then holds ``report.json`` (artifact paths rewritten to API URLs), ``report.html`` (self-contained),
-``artifacts/``, ``preview.jpg`` / ``frames/*.jpg`` (the picture under a heatmap, for the overlay toggle),
-``waveform.json`` (for the audio strip) and ``outcome.json``, which the parent reads to close the job.
+``artifacts/``, ``preview.jpg`` / ``frames/*.jpg`` (the picture under a heatmap, for the overlay toggle) and
+``waveform.json`` (for the audio strip); ``run`` returns the outcome the parent closes the job with.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,36 +33,15 @@ class JobSpec:
     url_max_bytes: int
     url_timeout_s: float
     allow_private_urls: bool
-    server_pid: int
 
 
-def run(spec: JobSpec) -> None:
-    """Entry point of the job process; never raises: the outcome file says how it ended."""
-    _watch_server(spec.server_pid)
-    job_dir = Path(spec.job_dir)
+def run(spec: JobSpec) -> dict[str, Any]:
+    """What a worker runs for a job; never raises: the outcome says how it ended (a worker that dies with the
+    server takes its job with it, and the restarted server runs it again)."""
     try:
-        outcome = _analyse(spec, job_dir)
+        return _analyse(spec, Path(spec.job_dir))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an explicit reason
-        outcome = _failure(exc)
-    tmp = job_dir / "outcome.json.tmp"
-    tmp.write_text(json.dumps(outcome), encoding="utf-8")
-    tmp.replace(job_dir / "outcome.json")
-
-
-def _watch_server(server_pid: int) -> None:
-    """A job whose server died stops too: the restarted server runs it again."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(server_pid, 0)
-            except ProcessLookupError:
-                os._exit(75)
-            except PermissionError:
-                pass
-
-    threading.Thread(target=watch, daemon=True, name="server-watch").start()
+        return _failure(exc)
 
 
 def _failure(exc: Exception) -> dict[str, Any]:
@@ -85,11 +61,21 @@ def _failure(exc: Exception) -> dict[str, Any]:
 
 
 def _analyse(spec: JobSpec, job_dir: Path) -> dict[str, Any]:
-    from veracity.media.probe import probe
-    from veracity.scanner import Progress, Scanner
-    from veracity.server.store import connect, write_progress
+    from veracity.server.store import connect
 
     db = connect(Path(spec.db_path))
+    try:
+        return _analyse_with(spec, job_dir, db)
+    finally:
+        db.close()
+
+
+def _analyse_with(spec: JobSpec, job_dir: Path, db: Any) -> dict[str, Any]:
+    from veracity.engine.task import scanner as cached_scanner
+    from veracity.media.probe import probe
+    from veracity.scanner import Progress
+    from veracity.server.store import write_progress
+
     progress: dict[str, Any] = {"stage": "starting", "done": 0, "total": 0, "analyzers": {}}
 
     def publish(**changes: Any) -> None:
@@ -99,7 +85,7 @@ def _analyse(spec: JobSpec, job_dir: Path) -> dict[str, Any]:
         except Exception:  # noqa: BLE001,S110 - progress is best effort; the result is what matters
             pass
 
-    settings = Settings.model_validate_json(spec.settings_json)
+    settings = Settings.from_json(spec.settings_json)
     source = Path(spec.input_path)
     if spec.url and not source.exists():
         from veracity.server.intake import IntakeLimits, download
@@ -108,7 +94,7 @@ def _analyse(spec: JobSpec, job_dir: Path) -> dict[str, Any]:
         download(spec.url, source, IntakeLimits(spec.url_max_bytes, spec.url_timeout_s, spec.allow_private_urls))
     publish(stage="probing")
     media = probe(source, settings.limits)
-    scanner = Scanner(settings, spec.analyzers)
+    scanner = cached_scanner(spec.settings_json, spec.analyzers)
     planned = [cls.info.id for cls in scanner.plan(media)]
     publish(stage="analysing", total=len(planned), analyzers=dict.fromkeys(planned, "pending"),
             media_kind=media.kind.value)
@@ -125,7 +111,6 @@ def _analyse(spec: JobSpec, job_dir: Path) -> dict[str, Any]:
     report = _finish_report(report, spec, job_dir)
     _write_previews(report, source, job_dir, settings)
     publish(stage="done")
-    db.close()
     return {
         "status": "done",
         "label": report.verdict.label.value,

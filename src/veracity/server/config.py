@@ -1,8 +1,8 @@
 """Server settings: where jobs live, how many run at once, upload and URL limits, auth and retention.
 
 Every field can be set from the environment as ``VERACITY_<FIELD>`` (e.g. ``VERACITY_DATA_DIR``,
-``VERACITY_API_TOKEN``, ``VERACITY_MAX_UPLOAD_BYTES``); media limits come from ``veracity.config.Limits``
-(the same ``VERACITY_MAX_FILE_BYTES`` / ``VERACITY_MAX_PIXELS`` / ``VERACITY_MAX_DURATION_S`` as the CLI).
+``VERACITY_API_TOKEN``, ``VERACITY_MAX_UPLOAD_BYTES``); the analysis itself is ``settings``, the same
+``veracity.config.Settings`` as the CLI's (``VERACITY_PROFILE``, ``VERACITY_MAX_PIXELS``, ``VERACITY_MODEL_DIR``...).
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from veracity.config import Limits, Profile
+from veracity.config import Settings, env_fields
 
 
 def default_data_dir() -> Path:
     """``$XDG_DATA_HOME/veracity/server`` (``~/.local/share/...`` when unset; ``%LOCALAPPDATA%`` on Windows)."""
-    base = os.environ.get("XDG_DATA_HOME") or os.environ.get("LOCALAPPDATA")
+    base = os.environ.get("XDG_DATA_HOME") or os.environ.get("LOCALAPPDATA")  # the OS's variables, not ours
     root = Path(base) if base else Path.home() / ".local" / "share"
     return root / "veracity" / "server"
 
 
 class ServerConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     data_dir: Path = Field(default_factory=default_data_dir)
     db_path: Path | None = Field(default=None, description="SQLite job store (default: DATA_DIR/jobs.sqlite3)")
@@ -41,10 +41,8 @@ class ServerConfig(BaseModel):
     allow_private_urls: bool = Field(default=False, description="let URLs reach loopback/private addresses")
     url_max_bytes: int | None = Field(default=None, description="default: max_upload_bytes")
     url_timeout_s: float = Field(default=120.0, gt=0)
-    profile: Profile = Profile.DEFAULT
     analyzers: tuple[str, ...] | None = None
-    analyzer_timeout_s: float = 300.0
-    limits: Limits = Field(default_factory=Limits.from_env)
+    settings: Settings = Field(default_factory=Settings.from_env, description="the analysis every job runs")
 
     @property
     def database(self) -> Path:
@@ -55,20 +53,15 @@ class ServerConfig(BaseModel):
         return self.url_max_bytes or self.max_upload_bytes
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> ServerConfig:
-        """Values from ``VERACITY_*`` variables, then ``overrides`` (those that are not None) on top."""
-        values: dict[str, Any] = {}
-        for name in cls.model_fields:
-            if name == "limits":
-                continue
-            raw = os.environ.get(f"VERACITY_{name.upper()}")
-            if raw is None or raw == "":
-                continue
-            if name in ("cors_origins", "analyzers"):
-                values[name] = tuple(p.strip() for p in raw.split(",") if p.strip())
-            elif name in ("url_intake", "allow_private_urls"):
-                values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
-            else:
-                values[name] = raw
+    def from_env(cls, *, settings: Settings | None = None, **overrides: Any) -> ServerConfig:
+        """Values from ``VERACITY_*`` variables, then ``overrides`` (those that are not None) on top;
+        ``settings`` defaults to ``Settings.from_env()``."""
+        values: dict[str, Any] = env_fields(cls, skip=("settings",))
+        for name in ("cors_origins", "analyzers"):
+            if name in values:
+                values[name] = tuple(p.strip() for p in values[name].split(",") if p.strip())
+        for name in ("url_intake", "allow_private_urls"):
+            if name in values:
+                values[name] = values[name].strip().lower() in ("1", "true", "yes", "on")
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        return cls(settings=settings or Settings.from_env(), **values)

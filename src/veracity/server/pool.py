@@ -1,24 +1,22 @@
-"""A bounded pool: ``workers`` threads, each running one job at a time in its own process, with a time limit.
+"""A bounded pool: ``workers`` threads, each running one job at a time in its own isolated worker process
+(``veracity.engine.isolation.Worker``) under the per-job time limit and the per-worker memory limit.
 
-A process per job means an analyzer that hangs or crashes in native code takes down its job only, never the
-server. Processes come from a fork server that has Veracity imported already, so starting one is cheap.
+An analyzer that hangs or crashes in native code takes down its job's worker only, never the server; the worker
+is replaced. A worker keeps its loaded analyzers between jobs, and dies with the server.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import shutil
-import signal
 import threading
 import time
-from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
-from veracity.config import Settings
+from veracity.engine._start import warm_up
+from veracity.engine.isolation import MEMORY, TIMEOUT, Call, Outcome, Worker
 from veracity.server._job import JobSpec, run
-from veracity.server._process import job_process_class, warm_up
 from veracity.server.config import ServerConfig
 from veracity.server.store import DONE, FAILED, Job, JobStore
 
@@ -31,12 +29,10 @@ class WorkerPool:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._running: dict[str, BaseProcess] = {}
+        self._running: dict[str, Worker] = {}
+        self._workers: list[Worker] = []
         self._lock = threading.Lock()
-        self._process = job_process_class()
-        self._settings_json = Settings(
-            profile=config.profile, limits=config.limits, analyzer_timeout_s=config.analyzer_timeout_s
-        ).model_dump_json()
+        self._settings_json = config.settings.to_json()
 
     def start(self) -> None:
         if self.config.workers:
@@ -50,9 +46,9 @@ class WorkerPool:
         self._stop.set()
         self._wake.set()
         with self._lock:
-            processes = list(self._running.values())
-        for process in processes:
-            process.terminate()
+            workers = list(self._workers)
+        for worker in workers:
+            worker.kill()
         for thread in self._threads:
             thread.join(timeout_s)
 
@@ -61,9 +57,9 @@ class WorkerPool:
 
     def cancel(self, job_id: str) -> None:
         with self._lock:
-            process = self._running.get(job_id)
-        if process is not None and process.is_alive():
-            process.kill()
+            worker = self._running.get(job_id)
+        if worker is not None:
+            worker.kill()
 
     @property
     def busy(self) -> int:
@@ -71,27 +67,37 @@ class WorkerPool:
             return len(self._running)
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                job = self.store.claim_next()
-            except Exception:  # noqa: BLE001 - a locked or broken database must not kill the worker
-                log.exception("could not read the job queue")
-                job = None
-            if job is None:
-                self._wake.wait(1.0)
-                self._wake.clear()
-                continue
-            try:
-                self._run(job)
-            except Exception as exc:  # noqa: BLE001
-                log.exception("job %s failed in the pool", job.id)
-                self.store.finish(job.id, job.attempts, status=FAILED, error_code="server_error",
-                                  error=f"the server could not run the analysis ({type(exc).__name__}: {exc})")
+        worker: Worker | None = None
+        try:
+            while not self._stop.is_set():
+                worker = self._step(worker)
+        finally:
+            if worker is not None:
+                worker.close()
+
+    def _step(self, worker: Worker | None) -> Worker | None:
+        """Claim and run one job (or wait for one); returns the worker to use next (None: start a new one)."""
+        try:
+            job = self.store.claim_next()
+        except Exception:  # noqa: BLE001 - a locked or broken database must not kill the worker
+            log.exception("could not read the job queue")
+            job = None
+        if job is None:
+            self._wake.wait(1.0)
+            self._wake.clear()
+            return worker
+        try:
+            worker = self._run(job, worker)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("job %s failed in the pool", job.id)
+            self.store.finish(job.id, job.attempts, status=FAILED, error_code="server_error",
+                              error=f"the server could not run the analysis ({type(exc).__name__}: {exc})")
+        return worker
 
     def job_dir(self, job_id: str) -> Path:
         return self.config.data_dir / "jobs" / job_id
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job, worker: Worker | None) -> Worker | None:
         job_dir = self.job_dir(job.id)
         shutil.rmtree(job_dir, ignore_errors=True)  # leftovers of an interrupted attempt
         job_dir.mkdir(parents=True)
@@ -100,54 +106,46 @@ class WorkerPool:
             url=job.url, db_path=str(self.store.path), settings_json=self._settings_json,
             analyzers=self.config.analyzers, url_max_bytes=self.config.url_limit_bytes,
             url_timeout_s=self.config.url_timeout_s, allow_private_urls=self.config.allow_private_urls,
-            server_pid=os.getpid(),
         )
-        process = self._process(target=run, args=(spec,), name=f"veracity-job-{job.id[:8]}", daemon=True)
+        if worker is None:
+            worker = Worker(self.config.settings.worker_memory_bytes)
+            with self._lock:
+                self._workers.append(worker)
         with self._lock:
-            self._running[job.id] = process
+            self._running[job.id] = worker
         try:
-            process.start()
-            process.join(self.config.job_timeout_s)
-            timed_out = process.is_alive()
-            if timed_out:
-                process.kill()
-                process.join(5.0)
+            outcome, healthy = worker.run(Call(job.id, run, (spec,)), self.config.job_timeout_s)
         finally:
             with self._lock:
                 self._running.pop(job.id, None)
-        if self._stop.is_set() and not (job_dir / "outcome.json").exists():
+        if not healthy:
+            worker.close()
+            with self._lock:
+                self._workers.remove(worker)
+        if self._stop.is_set() and not outcome.ok:
             self.store.requeue(job.id, job.attempts)  # a clean shutdown does not use up an attempt
-            return
-        self._close(job, job_dir, process.exitcode, timed_out)
+        else:
+            self._close(job, job_dir, outcome)
+        return worker if healthy else None
 
-    def _close(self, job: Job, job_dir: Path, exitcode: int | None, timed_out: bool) -> None:
-        outcome_path = job_dir / "outcome.json"
+    def _close(self, job: Job, job_dir: Path, outcome: Outcome) -> None:
         if self.store.get(job.id) is None:
             shutil.rmtree(job_dir, ignore_errors=True)  # deleted while it ran
             return
-        if timed_out:
+        values: dict[str, Any]
+        if outcome.code == TIMEOUT:
             values = {"status": FAILED, "error_code": "timeout",
                       "error": f"the analysis was stopped after the {self.config.job_timeout_s:.0f} s time limit"}
-        elif outcome_path.exists():
-            outcome = json.loads(outcome_path.read_text(encoding="utf-8"))
-            if outcome["status"] == DONE:
-                values = {"status": DONE, "label": outcome["label"], "p_synthetic": outcome["p_synthetic"],
-                          "media_kind": outcome["media_kind"]}
-            else:
-                values = {"status": FAILED, "error_code": outcome["code"], "error": outcome["message"]}
+        elif outcome.ok and outcome.value["status"] == DONE:
+            result = outcome.value
+            values = {"status": DONE, "label": result["label"], "p_synthetic": result["p_synthetic"],
+                      "media_kind": result["media_kind"]}
+        elif outcome.ok:
+            values = {"status": FAILED, "error_code": outcome.value["code"], "error": outcome.value["message"]}
         else:
-            values = {"status": FAILED, "error_code": "crashed", "error": _crash_reason(exitcode)}
+            values = {"status": FAILED, "error_code": "out_of_memory" if outcome.code == MEMORY else "crashed",
+                      "error": (outcome.error or "").replace("analysing this file", "running the analysis")}
         self.store.finish(job.id, job.attempts, **values)
-
-
-def _crash_reason(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        return f"the analysis process crashed ({name}); the file may trip a decoder or an analyzer"
-    return f"the analysis process ended without a result (exit code {exitcode})"
 
 
 def sweep(config: ServerConfig, store: JobStore, pool: WorkerPool, now_s: float | None = None) -> None:

@@ -171,7 +171,7 @@ def _check_media(path: Path, name: str, server: ServerState) -> None:
     from veracity.media.probe import probe
 
     try:
-        probe(path, server.config.limits)
+        probe(path, server.config.settings.limits)
     except VeracityError as exc:
         path.unlink(missing_ok=True)
         reason = str(exc).replace(str(path), name)
@@ -363,7 +363,7 @@ def analyzers(request: Request) -> list[AnalyzerEntry]:
     from veracity.config import PROFILE_MAX_COST
 
     config = state(request).config
-    max_cost = PROFILE_MAX_COST[config.profile]
+    max_cost = PROFILE_MAX_COST[config.settings.profile]
     entries = []
     for analyzer_id, cls in sorted(registry.available().items()):
         info = cls.info

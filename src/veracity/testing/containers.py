@@ -43,7 +43,7 @@ def write_clip(path: Path, *, codec: str = "libx264", pix_fmt: str = "yuv420p", 
     import av
 
     with av.open(str(path), "w", format=fmt) as container:
-        stream = container.add_stream(codec, rate=fps)
+        stream: Any = container.add_stream(codec, rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         if options:
             stream.options = options

@@ -1,4 +1,4 @@
-"""Job processes: started by a fork server that has Veracity imported, without re-running the main script.
+"""Worker processes: started by a fork server that has Veracity imported, without re-running the main script.
 
 Python prepares every forkserver child by re-importing ``__main__`` (for ``veracity serve`` the CLI, under tests
 pytest): seconds per job on a busy machine. The job's target lives in an importable module, so the child does not
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-PRELOAD = ["veracity.server._preload"]
+PRELOAD = ["veracity.engine._preload"]
 
 try:
     from multiprocessing import forkserver, popen_forkserver, spawn, util
@@ -53,13 +53,24 @@ if _LEAN:
 
 
 def warm_up() -> None:
-    """Start the fork server now (it imports Veracity), so the first job does not wait for it."""
+    """Start the fork server now (it imports Veracity), so the first worker does not wait for it."""
     if _LEAN and "forkserver" in multiprocessing.get_all_start_methods():
+        process_context()
         forkserver.ensure_running()
 
 
-def job_process_class() -> Callable[..., BaseProcess]:
+class _Context:
+    """What the engine needs from a multiprocessing context: ``Pipe`` and ``Process``."""
+
+    def __init__(self, process: Callable[..., BaseProcess], pipe: Callable[..., Any]) -> None:
+        self.Process = process  # noqa: N815 - multiprocessing's names
+        self.Pipe = pipe  # noqa: N815
+
+
+def process_context() -> _Context:
     if _LEAN and "forkserver" in multiprocessing.get_all_start_methods():
-        multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
-        return LeanProcess  # type: ignore[no-any-return]
-    return multiprocessing.get_context("spawn").Process  # type: ignore[attr-defined,no-any-return]
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return _Context(LeanProcess, context.Pipe)
+    spawn_context = multiprocessing.get_context("spawn")
+    return _Context(spawn_context.Process, spawn_context.Pipe)  # type: ignore[attr-defined]

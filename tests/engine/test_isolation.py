@@ -1,0 +1,61 @@
+"""The one isolation engine: a crash, a hang, a memory blow-up or a raise costs one call; workers die with their
+parent."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from veracity.engine.isolation import CRASHED, MEMORY, RAISED, TIMEOUT, Call, IsolatedPool, Worker
+
+
+def allocate_gib(gib: float) -> int:
+    import numpy as np
+
+    return int(np.ones(int(gib * 1024**3), dtype=np.uint8).sum())
+
+
+def test_a_crash_or_a_hang_costs_one_call_and_the_rest_go_on() -> None:
+    pool = IsolatedPool(workers=1, time_limit_s=3)
+    calls = [
+        Call("before", abs, (-2,)),
+        Call("crash", os.abort),  # dies in native code, like a segfaulting decoder
+        Call("after-crash", abs, (-3,)),
+        Call("hang", time.sleep, (60,)),
+        Call("after-hang", abs, (-4,)),
+        Call("raises", int, ("not a number",)),
+        Call("after-raise", abs, (-5,)),
+    ]
+    outcomes = {o.key: o for o in pool.run(calls)}
+    assert [outcomes[k].value for k in ("before", "after-crash", "after-hang", "after-raise")] == [2, 3, 4, 5]
+    assert outcomes["crash"].code == CRASHED and "crashed (SIGABRT" in (outcomes["crash"].error or "")
+    assert outcomes["hang"].code == TIMEOUT and "3 s per-file time limit" in (outcomes["hang"].error or "")
+    assert outcomes["raises"].code == RAISED and "ValueError" in (outcomes["raises"].error or "")
+    assert pool.restarts == 2  # a raising call keeps its worker
+
+
+def test_several_workers_return_every_outcome() -> None:
+    outcomes = list(IsolatedPool(workers=2, time_limit_s=30).run(Call(i, abs, (-i,)) for i in range(6)))
+    assert sorted((o.key, o.value) for o in outcomes) == [(i, i) for i in range(6)]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="RLIMIT_AS is enforced on Linux")
+def test_a_call_over_the_memory_limit_says_so_and_the_worker_is_replaced() -> None:
+    pool = IsolatedPool(workers=1, time_limit_s=60, memory_limit_bytes=3 * 1024**3)
+    outcomes = {o.key: o for o in pool.run([Call("big", allocate_gib, (4.0,)), Call("small", allocate_gib, (0.25,))])}
+    assert outcomes["big"].code == MEMORY
+    assert outcomes["big"].error == "needs more memory than the 3,072 MiB limit per worker"
+    assert outcomes["small"].value == 1024**3 // 4
+    assert pool.restarts == 1
+
+
+def test_a_killed_worker_ends_its_call_as_a_crash() -> None:
+    import threading
+
+    worker = Worker()
+    threading.Timer(1.0, worker.kill).start()
+    outcome, healthy = worker.run(Call("slow", time.sleep, (60,)), time_limit_s=30)
+    assert outcome.code == CRASHED and "SIGKILL" in (outcome.error or "") and not healthy
+    worker.close()
