@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from rich.console import Console
@@ -31,9 +30,10 @@ class RateColumn(ProgressColumn):
 
 
 def store_path(store: Path | None) -> Path:
-    from veracity.batch._db import DEFAULT_STORE
+    from veracity.config import env
+    from veracity.sqlite import DEFAULT_STORE
 
-    return store or Path(os.environ.get("VERACITY_STORE", DEFAULT_STORE))
+    return store or Path(env("store") or DEFAULT_STORE)
 
 
 def run_scan(paths: list[str], *, store: Path | None, workers: int | None, ray: bool, ray_address: str | None,

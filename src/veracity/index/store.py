@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from veracity.batch._db import SqliteStore
 from veracity.batch.store import now_iso
 from veracity.config import Limits
 from veracity.evidence import MediaKind
 from veracity.index.fingerprint import FINGERPRINT_VERSION, Fingerprint, fingerprint_file
+from veracity.sqlite import SqliteStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fingerprints (

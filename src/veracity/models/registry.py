@@ -192,13 +192,14 @@ def get(name: str) -> Model:
         raise ModelError(f"unknown model {name!r} (known: {', '.join(sorted(MODELS))})") from None
 
 
-def store_dir(configured: Path | None = None) -> Path:
+def store_dir(configured: Path | str | None = None) -> Path:
     """The model store: ``configured`` (``Settings.model_dir``), ``$VERACITY_MODEL_DIR``, else the user data dir."""
     if configured is not None:
         return Path(configured)
-    env = os.environ.get("VERACITY_MODEL_DIR")
-    if env:
-        return Path(env)
+    from veracity.config import env
+
+    if configured := env("model_dir"):
+        return Path(configured)
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
     elif sys.platform == "darwin":

@@ -74,12 +74,10 @@ def new_job_id() -> str:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
-    connection.row_factory = sqlite3.Row
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute("PRAGMA busy_timeout=30000")
-    return connection
+    """The job store's connection: explicit transactions, shared by the pool's threads, rows by name."""
+    from veracity import sqlite
+
+    return sqlite.connect(path, autocommit=True, any_thread=True, named_rows=True)
 
 
 class JobStore:

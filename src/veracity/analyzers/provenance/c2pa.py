@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,11 @@ from veracity.analyzers.provenance._c2pa_read import (  # plain Python: c2pa its
     UnreadableManifest,
     read_manifest,
 )
+from veracity.config import env
 from veracity.errors import VeracityError
 from veracity.evidence import AnalyzerResult, Direction, Finding, JsonScalar, JsonValue, MediaInfo, MediaKind, Status
 
-TRUST_ANCHORS_ENV = "VERACITY_C2PA_TRUST_ANCHORS"
+TRUST_ANCHORS_ENV = "VERACITY_C2PA_TRUST_ANCHORS"  # read through veracity.config.env("c2pa_trust_anchors")
 
 _P_AI_DECLARED = 0.97
 # A broken hash or signature shows the file or its credentials changed after signing, not how or by whom; tools that
@@ -73,7 +73,7 @@ class C2paAnalyzer(Analyzer):
         self._trust_pem: str | None = None
 
     def load(self) -> None:
-        anchors = self.params.trust_anchors_path or os.environ.get(TRUST_ANCHORS_ENV) or None
+        anchors = self.params.trust_anchors_path or env("c2pa_trust_anchors") or None
         if anchors:
             try:
                 self._trust_pem = Path(anchors).read_text(encoding="ascii")

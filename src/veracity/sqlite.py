@@ -1,4 +1,5 @@
-"""One SQLite file holds scan results and the near-duplicate index; WAL lets readers run beside the writer."""
+"""The one way Veracity opens SQLite (the scan store, the near-duplicate index, the server's job store): WAL so
+readers run beside the writer, a 30 s busy timeout, normal sync."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from typing import ClassVar, Self
 DEFAULT_STORE = "veracity.sqlite"
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
+def connect(path: str | Path, *, autocommit: bool = False, any_thread: bool = False,
+            named_rows: bool = False) -> sqlite3.Connection:
+    """Open (creating its folder) ``path``. ``autocommit``: no implicit transactions (the caller writes
+    ``BEGIN``); ``any_thread``: usable from several threads (the caller locks); ``named_rows``: rows by name."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30.0)
+    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None if autocommit else "DEFERRED",
+                           check_same_thread=not any_thread)
+    if named_rows:
+        conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=30000")
