@@ -78,8 +78,9 @@ class Settings(BaseModel):
     file_timeout_s: float = Field(default=900.0, gt=0, description=(
         "per file, probing included, where files run in isolated workers (check of several files, scan, bench, "
         "serve): past it the worker is killed and the file fails"))
-    worker_memory_mb: int | None = Field(default=None, gt=0, description=(
-        "address-space limit per worker process (RLIMIT_AS); a file that needs more fails with that reason"))
+    worker_memory_mb: int = Field(default=4096, ge=0, description=(
+        "address-space limit per worker process (RLIMIT_AS; 0: none); a file that needs more fails with that "
+        "reason. A worker maps about 1.1 GiB before any file and peaked at 1.9 GiB on the corpus's largest files"))
     audio_sample_rate_hz: int = 16_000
     model_dir: Path | None = Field(default_factory=lambda: Path(p) if (p := env("model_dir")) else None)
 

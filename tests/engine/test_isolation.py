@@ -59,3 +59,20 @@ def test_a_killed_worker_ends_its_call_as_a_crash() -> None:
     outcome, healthy = worker.run(Call("slow", time.sleep, (60,)), time_limit_s=30)
     assert outcome.code == CRASHED and "SIGKILL" in (outcome.error or "") and not healthy
     worker.close()
+
+
+def test_a_call_that_cannot_be_sent_or_unpickled_fails_alone() -> None:
+    calls = [Call("lambda", lambda: 1), Call("main-only", _MainOnly()), Call("fine", abs, (-1,))]
+    outcomes = {o.key: o for o in IsolatedPool(workers=1, time_limit_s=30).run(calls)}
+    assert outcomes["lambda"].code == RAISED and "could not be sent" in (outcomes["lambda"].error or "")
+    assert outcomes["main-only"].code == RAISED and "ModuleNotFoundError" in (outcomes["main-only"].error or "")
+    assert outcomes["fine"].value == 1
+
+
+class _MainOnly:
+    """Pickles by a name the worker cannot import (like a function defined in a script's ``__main__``)."""
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        import importlib
+
+        return (importlib.import_module, ("veracity_no_such_module",))

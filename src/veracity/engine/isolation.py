@@ -11,13 +11,15 @@ out-of-memory killer), a hang, or a memory blow-up ends that call with a reason 
   no process behind.
 
 ``IsolatedPool(workers=2, time_limit_s=600).run(calls)`` runs a batch (outcomes in completion order);
-a long-lived caller (the server) keeps its own :class:`Worker` and calls :meth:`Worker.run`.
+a long-lived caller (the server) keeps its own :class:`Worker` and calls :meth:`Worker.run`. A call's function
+must be importable by module name (workers do not re-run the main script).
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -77,6 +79,7 @@ class Worker:
         child.close()
         self.call: Call | None = None
         self.started = 0.0
+        self._unsent: str | None = None
         _live.add(self)
 
     @property
@@ -85,14 +88,18 @@ class Worker:
 
     def start(self, call: Call) -> None:
         self.call, self.started = call, time.monotonic()
-        self._conn.send((call.fn, call.args))
+        self._unsent = None
+        try:
+            self._conn.send((call.fn, call.args))
+        except Exception as exc:  # noqa: BLE001 - e.g. a function that cannot be pickled: this call's failure
+            self._unsent = f"the call could not be sent to a worker ({type(exc).__name__}: {exc})"
 
     def overdue(self, time_limit_s: float | None) -> bool:
         return time_limit_s is not None and time.monotonic() - self.started >= time_limit_s
 
     def ready(self) -> bool:
         """The call has an answer, or the process is gone."""
-        return self._conn.poll() or not self.process.is_alive()
+        return self._unsent is not None or self._conn.poll() or not self.process.is_alive()
 
     def finish(self, time_limit_s: float | None = None) -> tuple[Outcome, bool]:
         """The outcome of the current call (call when ``ready()`` or overdue) and whether this worker can take
@@ -100,6 +107,8 @@ class Worker:
         assert self.call is not None
         key, seconds = self.call.key, round(time.monotonic() - self.started, 4)
         self.call = None
+        if self._unsent is not None:
+            return Outcome(key, error=self._unsent, code=RAISED, seconds=seconds), True
         closed = False
         try:
             if self._conn.poll():
@@ -122,7 +131,8 @@ class Worker:
         deadline = None if time_limit_s is None else self.started + time_limit_s
         while True:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-            wait([self._conn, self.process.sentinel], timeout)
+            if self._unsent is None:
+                wait([self._conn, self.process.sentinel], timeout)
             if self.ready() or self.overdue(time_limit_s):
                 return self.finish(time_limit_s)
 
@@ -185,7 +195,8 @@ class IsolatedPool:
                     worker = idle.pop()
                     worker.start(pending.popleft())
                     busy.append(worker)
-                wait([w._conn for w in busy] + [w.process.sentinel for w in busy], self._wait_s(busy))
+                if not any(w._unsent for w in busy):
+                    wait([w._conn for w in busy] + [w.process.sentinel for w in busy], self._wait_s(busy))
                 for worker in list(busy):
                     if not (worker.ready() or worker.overdue(self.time_limit_s)):
                         continue
@@ -231,10 +242,11 @@ def _serve(conn: Connection, memory_limit_bytes: int | None, parent_pid: int) ->
         _limit_memory(memory_limit_bytes)
     while True:
         try:
-            fn, args = conn.recv()
+            message = conn.recv_bytes()
         except (EOFError, OSError):
             return  # the parent closed the pipe: stop
         try:
+            fn, args = pickle.loads(message)
             reply: tuple[str, Any] = ("ok", fn(*args))
         except MemoryError:
             limit = f"the {mib(memory_limit_bytes)} limit per worker" if memory_limit_bytes else "the memory available"
