@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2"  # 1.1: optional Report.robustness; 1.2: Verdict.prior_log_odds
+SCHEMA_VERSION = "1.3"  # 1.1: optional Report.robustness; 1.2: Verdict.prior_log_odds;
+# 1.3: Verdict.log_odds, judged_as, missing, would_settle, evidence; Contribution.name, reason, finding_code
 
 JsonScalar = str | int | float | bool | None
 JsonValue = JsonScalar | list[JsonScalar] | dict[str, JsonScalar]
@@ -152,8 +153,20 @@ class Contribution(_Frozen):
     analyzer_id: str
     p_synthetic: Probability | None
     weight: float
-    log_odds: float = Field(description="what this analyzer added to the combined log-odds")
+    log_odds: float = Field(description="what this analyzer added to the combined log-odds (signed: + towards AI)")
     decisive: bool = False
+    name: str = Field(default="", description="the analyzer in plain words")
+    reason: str = Field(default="", description="what it saw, in plain words (a finding's message or its score)")
+    finding_code: str | None = Field(default=None, description="the finding quoted in reason, if any")
+
+
+class EvidenceRef(_Frozen):
+    """One finding in the order reports show it: evidence by the size of its analyzer's contribution, then context."""
+
+    analyzer_id: str
+    finding_index: int = Field(description="index into that analyzer result's findings")
+    log_odds: float = Field(description="the contribution of the finding's analyzer (0 for context)")
+    context: bool = Field(description="true when it did not weigh in the verdict (zero weight, neutral, not judged)")
 
 
 class Verdict(_Frozen):
@@ -161,9 +174,16 @@ class Verdict(_Frozen):
     p_synthetic: Probability
     inconclusive_band: tuple[float, float]
     method: str = Field(description="how the probability was formed, e.g. decisive:provenance.c2pa.ai_generated")
-    explanation: str
+    explanation: str = Field(description="the verdict in one or two plain sentences")
     prior_log_odds: float = Field(default=0.0, description="the calibrated model's intercept, before any evidence")
-    contributions: tuple[Contribution, ...] = ()
+    log_odds: float = Field(
+        default=0.0, description="prior_log_odds + the sum of contributions' log_odds; p_synthetic = 1/(1+e^-log_odds)"
+    )
+    judged_as: str = Field(default="", description="which files the band and weights were fitted on, in words")
+    contributions: tuple[Contribution, ...] = Field(default=(), description="largest |log_odds| first")
+    missing: tuple[str, ...] = Field(default=(), description="what could not be checked, in plain words")
+    would_settle: tuple[str, ...] = Field(default=(), description="what would settle the question, in plain words")
+    evidence: tuple[EvidenceRef, ...] = Field(default=(), description="every finding, in the order reports show it")
 
 
 class RobustnessVariant(_Frozen):

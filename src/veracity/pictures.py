@@ -59,3 +59,16 @@ def draw_box(
     rgb[max(y1 - thickness, 0) : y1, x0:x1] = colour
     rgb[y0:y1, x0 : x0 + thickness] = colour
     rgb[y0:y1, max(x1 - thickness, 0) : x1] = colour
+
+
+def jpeg_bytes(content: bytes, *, max_side_px: int | None = None, quality: int = 82) -> bytes:
+    """Re-encode a picture (PNG, JPEG…) as a baseline JPEG, shrunk to ``max_side_px``: thumbnails for reports."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(content)) as opened:
+        image = opened.convert("RGB")
+    if max_side_px is not None and max(image.size) > max_side_px:
+        image.thumbnail((max_side_px, max_side_px), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()

@@ -52,6 +52,13 @@ class Scanner:
             if media.kind in cls.info.media_kinds and (self.selected is not None or cls.info.cost <= max_cost)
         ]
 
+    def skipped(self, media: MediaInfo) -> list[str]:
+        """Analyzers for this kind of file that the profile leaves out as too slow (none when chosen by id)."""
+        if self.selected is not None:
+            return []
+        max_cost = PROFILE_MAX_COST[self.settings.profile]
+        return [cls.info.id for cls in self._classes if media.kind in cls.info.media_kinds and cls.info.cost > max_cost]
+
     def check(self, path: str | Path, progress: ProgressHook | None = None) -> Report:
         """Analyze one file. Raises ``VeracityError`` only when the file itself can't be read."""
         started = time.perf_counter()
@@ -70,7 +77,7 @@ class Scanner:
             profile=self.settings.profile.value,
             media=media,
             results=tuple(results),
-            verdict=fuse(results, media.kind),
+            verdict=fuse(results, media.kind, media=media, skipped=self.skipped(media)),
             seconds=round(time.perf_counter() - started, 4),
         )
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,29 @@ def test_schema_and_analyzers_commands() -> None:
     assert schema["title"] == "Veracity report"
     listing = veracity("analyzers")
     assert listing.returncode == 0 and "image.ela" in listing.stdout and "provenance.metadata" in listing.stdout
+
+
+def test_version_flag_prints_the_version() -> None:
+    from veracity import __version__
+
+    run = veracity("--version")
+    assert run.returncode == 0 and run.stdout.strip() == f"veracity {__version__}"
+
+
+def test_terminal_leads_with_the_largest_contribution_and_shows_the_sum() -> None:
+    run = veracity("check", str(SAMPLES / "camera_photo.jpg"), "--json", "-")
+    report = json.loads(run.stdout)
+    shown = veracity("check", str(SAMPLES / "camera_photo.jpg"))
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "What weighed" in line)
+    lead = report["verdict"]["contributions"][0]
+    assert lead["name"] in lines[start + 1] and f"{abs(lead['log_odds']):.2f}" in lines[start + 1]
+    end = next(i for i in range(start, len(lines)) if "total →" in lines[i])
+    assert f"{report['verdict']['p_synthetic']:.0%}" in lines[end]
+    # the rows shown (contributions, the rest folded into one line, the starting point) add up to the total
+    rows = [m.group(1) for line in lines[start + 1:end + 1] if (m := re.match(r"^ {4}\s*([+−]\d+\.\d\d) ", line))]
+    values = [float(v.replace("−", "-")) for v in rows]
+    assert sum(values[:-1]) == pytest.approx(values[-1], abs=0.01 * len(values))
+    assert "Why this verdict" in shown.stdout or "Why inconclusive" in shown.stdout
+    assert "Canon Canon" not in shown.stdout

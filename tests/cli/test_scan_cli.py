@@ -37,6 +37,10 @@ def test_scan_export_then_match_a_copy(tmp_path: Path) -> None:
     assert "skipped (already done)" in run.stdout and "ai_generated" in run.stdout
     rows = {Path(r["path"]).name: r for r in csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8"))}
     assert rows["generated_parameters.png"]["label"] == "ai_generated"
+    # one plain line that says why; none for a file that failed
+    assert rows["generated_parameters.png"]["explanation"].startswith("Metadata: ")
+    assert "provenance." not in rows["generated_parameters.png"]["explanation"]
+    assert rows["empty.jpg"]["explanation"] == ""
     assert rows["empty.jpg"]["status"] == "error"
     assert (tmp_path / "veracity.sqlite").exists()
 
@@ -59,3 +63,20 @@ def test_index_add_then_match(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     found = veracity("match", str(SAMPLES / "spliced_photo.jpg"), "--store", "s.sqlite", cwd=tmp_path)
     assert found.returncode == 0 and "identical" in found.stdout and "not scanned" in found.stdout
+
+
+def test_match_with_no_copy_says_so_instead_of_an_empty_table(tmp_path: Path) -> None:
+    assert veracity("index", "add", str(SAMPLES / "camera_photo.jpg"), "--store", "s.sqlite", cwd=tmp_path
+                    ).returncode == 0
+    found = veracity("match", str(SAMPLES / "tone.wav"), "--store", "s.sqlite", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert "No near copies of" in found.stdout and "┃" not in found.stdout
+
+
+def test_matched_time_ranges_never_start_before_zero() -> None:
+    from types import SimpleNamespace
+
+    from veracity.cli._index import _fmt_range
+
+    text = _fmt_range(SimpleNamespace(query_start_s=-0.2, query_end_s=7.6, copy_start_s=None, copy_end_s=None))
+    assert text == "0.0–7.6 s → still"

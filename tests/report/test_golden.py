@@ -28,7 +28,12 @@ def _essentials(report: Report) -> dict[str, object]:
                   "size": [report.media.width, report.media.height], "sha256": report.media.sha256},
         # Soft-evidence labels can sit near the inconclusive band's edge; decisive ones cannot.
         "verdict": {"method": report.verdict.method,
-                    "label": report.verdict.label.value if report.verdict.method != METHOD else None},
+                    "label": report.verdict.label.value if report.verdict.method != METHOD else None,
+                    # What could not be checked follows from the analyzers' statuses, not from scores.
+                    "missing": list(report.verdict.missing),
+                    # The top reason is fixed when one finding decides; soft ones can swap places on a refit.
+                    "top_reason": report.verdict.contributions[0].finding_code
+                    if report.verdict.method != METHOD and report.verdict.contributions else None},
         "results": {
             r.analyzer_id: {
                 "status": r.status.value,

@@ -12,7 +12,10 @@ def test_html_is_self_contained_and_shows_evidence_pictures() -> None:
     report = check(SAMPLES / "spliced_photo.jpg")
     page = render_html([report])
     assert page.startswith("<!doctype html>")
-    assert re.search(r"<img src='data:image/png;base64,", page)
+    # a JPEG thumbnail in the card, the lossless picture behind it (opened by a click, no script)
+    assert re.search(r"<a class='zoom' href='#full-0'[^>]*><img src='data:image/jpeg;base64,", page)
+    assert re.search(r"<a class='lightbox' id='full-0' href='#f0-\d+'[^>]*>"
+                     r"<img loading='lazy' src='data:image/png;base64,", page)
     assert not re.search(r"(src|href)=['\"]https?:", page)
     assert report.media.sha256 in page
     for result in report.results:
@@ -28,3 +31,58 @@ def test_html_escapes_untrusted_metadata(tmp_path) -> None:
     Image.new("RGB", (32, 32)).save(path, pnginfo=info)
     page = render_html([check(path)])
     assert "<script>alert(1)</script>" not in page
+
+
+def _between(page: str, start: str, end: str) -> str:
+    return page[page.index(start):page.index(end, page.index(start))]
+
+
+def test_voice_evidence_leads_the_report_with_its_sum(tmp_path) -> None:
+    from tests.analyzers.audio.conftest import espeak
+
+    report = check(espeak(tmp_path / "speech.wav"))
+    page = render_html([report])
+    voice = next(c for c in report.verdict.contributions if c.analyzer_id == "audio.voice_forensics")
+    assert abs(voice.log_odds) > 0.005
+    evidence = _between(page, "<h3>Evidence", "</article>")
+    # the voice summary was filtered out before; now it is the first card, its analyzer having moved the sum most
+    first_card = evidence[evidence.index("<section class='card"):][:2000]
+    assert "audio.voice_forensics.summary" in first_card and "adds " in first_card
+    why = _between(page, "<section class='why'", "</section>")
+    assert ("Why inconclusive" in why) == (report.verdict.label.value == "inconclusive")
+    assert "Starting point of the model for audio clips" in why and "Total →" in why
+    assert not re.search(r"<td>\[[\d.]+, [\d.]+", page)  # lists read as lists, not Python reprs
+
+
+def test_long_number_lists_in_details_are_summarised() -> None:
+    from veracity.report.html import data_value
+
+    values = [round(0.01 * i, 2) for i in range(52)]
+    assert data_value(values) == "52 values, 0 to 0.51 (median 0.26)"
+    assert data_value([0.25, 0.5]) == "0.25, 0.5"
+    assert data_value(["a"] * 9).endswith("(9 in all)")
+
+
+def test_still_images_have_no_time_and_context_cards_no_weight() -> None:
+    report = check(SAMPLES / "spliced_photo.jpg")
+    page = render_html([report])
+    assert not re.search(r"at 0\.00(–0\.00)? s", page)
+    assert "Context <span" in page
+    context = _between(page, "Context <span", "<h3>Analyzers")
+    assert "class=weight" not in context and "weight 0.00" not in context.lower()
+    assert "@page { size: A4" in page and "@media print" in page  # prints on A4 without the interactive parts
+
+
+def test_batch_pictures_are_compressed_and_open_full_size() -> None:
+    import base64
+
+    reports = [check(SAMPLES / name) for name in ("spliced_photo.jpg", "camera_photo.jpg")]
+    single = render_html(reports[:1])
+    batch = render_html(reports)
+    originals = sum(len(a.content) for r in reports for res in r.results for a in res.artifacts)
+    assert re.findall(r"class='lightbox' id='full-\d+'[^>]*><img loading='lazy' src='data:image/jpeg", batch)
+    assert "data:image/png" not in batch.split("<a class='lightbox'")[0]  # cards show JPEG thumbnails
+    assert len(batch.encode()) < len(single.encode()) + originals * 4 / 3  # smaller than inlining the PNGs
+    full = re.search(r"id='full-0'[^>]*><img loading='lazy' src='data:image/jpeg;base64,([^']+)'", batch)
+    thumb = re.search(r"href='#full-0'[^>]*><img src='data:image/jpeg;base64,([^']+)'", batch)
+    assert full and thumb and len(base64.b64decode(thumb.group(1))) < len(base64.b64decode(full.group(1)))

@@ -40,8 +40,8 @@ CREATE TABLE IF NOT EXISTS file_hashes (
 );
 """
 
-EXPORT_COLUMNS = ("path", "sha256", "status", "kind", "label", "p_synthetic", "reason", "seconds", "profile",
-                  "signature", "finished_at")
+EXPORT_COLUMNS = ("path", "sha256", "status", "kind", "label", "p_synthetic", "explanation", "reason", "seconds",
+                  "profile", "signature", "finished_at")
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,21 @@ class ResultStore(SqliteStore):
 
 
 def row_record(row: ResultRow) -> dict[str, object]:
-    return {name: getattr(row, name) for name in EXPORT_COLUMNS}
+    return {name: explanation(row) if name == "explanation" else getattr(row, name) for name in EXPORT_COLUMNS}
+
+
+def explanation(row: ResultRow) -> str | None:
+    """The verdict's leading reason in one line (from the stored report), for the csv/parquet column."""
+    if not row.report_json:
+        return None
+    from veracity.evidence import Verdict
+    from veracity.fusion._explain import one_line
+
+    try:
+        verdict = Verdict.model_validate(json.loads(row.report_json)["verdict"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return one_line(verdict)
 
 
 def export_rows(rows: Iterable[ResultRow], fmt: str, out: Path) -> int:
@@ -179,7 +193,8 @@ def export_rows(rows: Iterable[ResultRow], fmt: str, out: Path) -> int:
             from veracity.errors import MissingExtra
 
             raise MissingExtra("parquet export needs pyarrow: pip install 'veracity[parquet]'") from exc
-        columns = {name: [getattr(r, name) for r in rows] for name in EXPORT_COLUMNS}
+        records = [row_record(r) for r in rows]
+        columns = {name: [record[name] for record in records] for name in EXPORT_COLUMNS}
         columns["report_json"] = [r.report_json for r in rows]
         pq.write_table(pa.table(columns), out)
     else:

@@ -58,7 +58,8 @@ def run_check(
 ) -> ExitCode:
     from veracity.scanner import Scanner
 
-    err = Console(stderr=True)
+    # Decided now: while native libraries' logs are filtered (veracity._native_logs) fd 2 is briefly a pipe.
+    err = Console(stderr=True, force_terminal=sys.stderr.isatty() or None)
     try:
         settings = Settings(profile=Profile(profile))
         scanner = Scanner(settings, [a.strip() for a in analyzers.split(",") if a.strip()] if analyzers else None)

@@ -45,7 +45,8 @@ def _fmt_range(r: object) -> str:
     def span(a: float | None, b: float | None) -> str:
         if a is None:
             return "still"
-        return f"{a:.1f}s" if b is None or abs(b - a) < 0.05 else f"{a:.1f}-{b:.1f}s"
+        a = max(a, 0.0)  # window centres can sit a little before the start; time never does
+        return f"{a:.1f} s" if b is None or abs(b - a) < 0.05 else f"{a:.1f}–{max(b, a):.1f} s"
 
     return f"{span(r.query_start_s, r.query_end_s)} → {span(r.copy_start_s, r.copy_end_s)}"  # type: ignore[attr-defined]
 
@@ -69,6 +70,9 @@ def run_match(file: Path, *, store: Path | None, json_out: str | None) -> ExitCo
             sys.stdout.write(text + "\n")
             return ExitCode.ANALYZED
         Path(json_out).write_text(text + "\n", encoding="utf-8")
+    if not result.copies:
+        Console().print(f"No near copies of {file} in the index.", markup=False, highlight=False)
+        return ExitCode.ANALYZED
     table = Table(title=f"Copies of {file} (earliest evidence first)")
     for column in ("#", "copy", "kind", "similarity", "via", "matched (query → copy)", "earliest evidence",
                    "verdict"):
@@ -82,6 +86,4 @@ def run_match(file: Path, *, store: Path | None, json_out: str | None) -> ExitCo
         table.add_row(str(rank), paths or copy.sha256[:12], copy.kind, f"{copy.similarity:.2f}", copy.via, ranges,
                       f"{copy.earliest_s} ({copy.earliest_source})", verdict)
     Console().print(table)
-    if not result.copies:
-        err.print("no copies in the index", markup=False)
     return ExitCode.ANALYZED

@@ -16,6 +16,22 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from veracity import __version__
+
+        sys.stdout.write(f"veracity {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                          callback=_print_version)] = False,
+) -> None:
+    """Is this video, image or audio clip AI-made or real, and why?"""
+
+
 class ExitCode(IntEnum):
     """Documented in the README."""
 

@@ -26,11 +26,13 @@ from veracity.evidence import (
     Contribution,
     Direction,
     Finding,
+    MediaInfo,
     MediaKind,
     Status,
     Verdict,
     VerdictLabel,
 )
+from veracity.fusion import _explain
 
 MODEL_FILE = Path(__file__).parents[1] / "models" / "fusion_v1.json"
 INCONCLUSIVE_BAND = (0.35, 0.65)  # for kinds the model has not been trained on
@@ -86,27 +88,43 @@ def model_key(media_kind: str, judged_by: Collection[str]) -> str:
     return f"{media_kind}+face" if any(a.startswith(FACE_EVIDENCE) for a in judged_by) else media_kind
 
 
-def fuse(results: Sequence[AnalyzerResult], media_kind: MediaKind | None = None) -> Verdict:
+def fuse(
+    results: Sequence[AnalyzerResult],
+    media_kind: MediaKind | None = None,
+    *,
+    media: MediaInfo | None = None,
+    skipped: Sequence[str] = (),
+) -> Verdict:
+    """One verdict from the analyzers' results. ``prior_log_odds + Σ contributions.log_odds == log_odds`` and
+    ``p_synthetic = 1 / (1 + e^-log_odds)`` (rounded to 4 places), so a report can show the sum it rests on.
+
+    ``media`` and ``skipped`` (analyzer ids the profile left out) only feed the words: what was missing.
+    """
     judged_by = [r.analyzer_id for r in results if r.status is Status.OK and r.p_synthetic is not None]
     models = trained_models()
     kind = media_kind.value if media_kind else ""
-    model = models.get(model_key(kind, judged_by)) or models.get(kind) or _untrained()
+    key = model_key(kind, judged_by)
+    model, key = (models[key], key) if key in models else (models[kind], kind) if kind in models else (_untrained(), "")
     band = model.band
+    judged_as = _explain.JUDGED_AS.get(key, "files of this kind")
     decisive = _decisive(results)
     if decisive is not None:
         result, finding = decisive
         synthetic = finding.direction is Direction.SYNTHETIC
-        p = 0.5 + 0.49 * finding.strength if synthetic else 0.5 - 0.49 * finding.strength
+        p = round(0.5 + 0.49 * finding.strength if synthetic else 0.5 - 0.49 * finding.strength, 4)
+        log_odds = math.log(p / (1 - p))
+        contribution = Contribution(
+            analyzer_id=result.analyzer_id, p_synthetic=result.p_synthetic, weight=1.0, log_odds=log_odds,
+            decisive=True, name=_explain.plain_name(result.analyzer_id), reason=finding.message,
+            finding_code=finding.code,
+        )
         return Verdict(
             label=VerdictLabel.AI_GENERATED if synthetic else VerdictLabel.AUTHENTIC,
-            p_synthetic=round(p, 4),
-            inconclusive_band=band,
-            method=f"decisive:{finding.code}",
-            explanation=finding.message,
-            contributions=(Contribution(
-                analyzer_id=result.analyzer_id, p_synthetic=result.p_synthetic, weight=1.0,
-                log_odds=round(_logit(p, model.p_clip), 4), decisive=True,
-            ),),
+            p_synthetic=p, inconclusive_band=band, method=f"decisive:{finding.code}",
+            explanation=f"Settled by one finding that outweighs everything else: {finding.message}",
+            log_odds=log_odds, judged_as=judged_as, contributions=(contribution,),
+            missing=_explain.missing(results, media, media_kind, skipped),
+            evidence=_explain.order_evidence(results, (contribution,)),
         )
     contributions = []
     for r in results:
@@ -115,30 +133,49 @@ def fuse(results: Sequence[AnalyzerResult], media_kind: MediaKind | None = None)
         weight = model.weights.get(r.analyzer_id)
         if weight is None:
             weight = _declared_weight(r.analyzer_id)
-        contributions.append(Contribution(
+        contributions.append(_explain.describe(results, Contribution(
             analyzer_id=r.analyzer_id, p_synthetic=r.p_synthetic, weight=weight,
             log_odds=round(weight * _logit(r.p_synthetic, model.p_clip), 4),
-        ))
+        )))
+    contributions.sort(key=lambda c: (-abs(c.log_odds), c.analyzer_id))
+    missing = _explain.missing(results, media, media_kind, skipped)
+    settle = _explain.would_settle(results, media, media_kind)
     if not contributions:
         return Verdict(
             label=VerdictLabel.INCONCLUSIVE, p_synthetic=0.5, inconclusive_band=band, method="no_evidence",
-            explanation="No analyzer could judge this file, so there is no evidence either way.",
+            explanation="No check could judge this file, so there is no evidence either way.",
+            judged_as=judged_as, missing=missing, would_settle=settle,
+            evidence=_explain.order_evidence(results, ()),
         )
-    log_odds = model.intercept + sum(c.log_odds for c in contributions)
+    prior = round(model.intercept, 4)
+    log_odds = prior + math.fsum(c.log_odds for c in contributions)
     p = 1 / (1 + math.exp(-log_odds))
     low, high = band
     label = (
         VerdictLabel.AI_GENERATED if p >= high else VerdictLabel.AUTHENTIC if p <= low else VerdictLabel.INCONCLUSIVE
     )
-    leader = max(contributions, key=lambda c: abs(c.log_odds))
-    explanation = {
-        VerdictLabel.AI_GENERATED: f"The combined evidence points to AI generation or manipulation; "
-        f"{leader.analyzer_id} weighs most.",
-        VerdictLabel.AUTHENTIC: f"No sign of manipulation was found; {leader.analyzer_id} weighs most.",
-        VerdictLabel.INCONCLUSIVE: "The evidence is too weak or too mixed to say either way.",
-    }[label]
     return Verdict(
         label=label, p_synthetic=round(p, 4), inconclusive_band=band, method=METHOD,
-        prior_log_odds=round(model.intercept, 4),
-        explanation=explanation, contributions=tuple(contributions),
+        prior_log_odds=prior, log_odds=log_odds, judged_as=judged_as,
+        explanation=_headline(label, contributions, p, band, judged_as),
+        contributions=tuple(contributions), missing=missing, would_settle=settle,
+        evidence=_explain.order_evidence(results, contributions),
     )
+
+
+def _headline(label: VerdictLabel, contributions: Sequence[Contribution], p: float, band: tuple[float, float],
+              judged_as: str) -> str:
+    weighed = [c for c in contributions if abs(c.log_odds) >= _explain.ZERO]
+    leader = weighed[0] if weighed else None
+    most = f" Weighing most: {leader.name.lower()}" + (f" ({leader.reason.rstrip('.')})." if leader.reason else ".") \
+        if leader else ""
+    if label is VerdictLabel.AI_GENERATED:
+        return "The combined evidence points to AI generation or manipulation." + most
+    if label is VerdictLabel.AUTHENTIC:
+        return "No sign of AI generation or manipulation was found." + most
+    towards_ai = sum(1 for c in weighed if c.log_odds > 0)
+    towards_real = len(weighed) - towards_ai
+    low, high = band
+    return (f"The evidence is too weak or too mixed to call: {towards_ai} check(s) pulled towards AI and "
+            f"{towards_real} towards a real capture, landing at {p:.0%}, inside the {low:.0%}–{high:.0%} band where "
+            f"{judged_as} are called inconclusive.")

@@ -1,6 +1,9 @@
-"""A self-contained HTML page: verdict first, then evidence cards with their pictures, then media and timings.
+"""A self-contained HTML page: verdict and why first, then the evidence in the order it weighed, then context,
+media and timings. Prints on A4 (``report.css``'s print rules hide the interactive parts).
 
 No external fonts, scripts or images: pictures are inlined as data URIs, so the file can be mailed or archived.
+Each picture is shown as a small JPEG thumbnail; a click opens the full picture (CSS ``:target``, no script). In a
+batch the full pictures are JPEG too, so a dozen files stay a few megabytes.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ import base64
 import html
 from importlib import resources
 
-from veracity.evidence import AnalyzerResult, Direction, Finding, Report, VerdictLabel
+from veracity.evidence import AnalyzerResult, Artifact, Direction, Finding, MediaKind, Report, VerdictLabel
+from veracity.fusion._explain import ZERO
 
 _LABELS = {
     VerdictLabel.AI_GENERATED: "AI-generated or manipulated",
@@ -21,6 +25,9 @@ _DIRECTION_WORDS = {
     Direction.AUTHENTIC: "points to a real capture",
     Direction.NEUTRAL: "context",
 }
+THUMB_SIDE_PX = 560
+MAX_DATA_ROWS = 12
+_CONTEXT_HEADING = "<h3>Context <span class='muted'>(seen, but did not weigh in the verdict)</span></h3>"
 
 
 def _e(value: object) -> str:
@@ -32,7 +39,8 @@ def _css() -> str:
 
 
 def render_html(reports: list[Report], title: str = "Veracity report") -> str:
-    body = "\n".join(_render_one(r, i) for i, r in enumerate(reports))
+    pictures = _Pictures(batch=len(reports) > 1)
+    body = "\n".join(_render_one(r, i, pictures) for i, r in enumerate(reports))
     if len(reports) > 1:
         body = _index(reports) + body
     if not reports:
@@ -41,32 +49,82 @@ def render_html(reports: list[Report], title: str = "Veracity report") -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{_e(title)}</title><style>{_css()}</style></head><body><main>"
-        f"<h1>{_e(title)}</h1>{body}</main></body></html>\n"
+        f"<h1>{_e(title)}</h1>{body}</main>{pictures.lightboxes()}</body></html>\n"
     )
 
 
-def _render_one(report: Report, index: int) -> str:
+class _Pictures:
+    """Thumbnails inline in the cards, full pictures in lightboxes after the page (opened by ``#full-N``)."""
+
+    def __init__(self, *, batch: bool) -> None:
+        self.batch = batch
+        self._full: list[tuple[str, str, str]] = []
+
+    def figure(self, artifact: Artifact, back: str) -> str:
+        from veracity.pictures import jpeg_bytes
+
+        full_mime, full = artifact.mime_type, artifact.content
+        if artifact.mime_type.startswith("image/") and artifact.mime_type != "image/svg+xml":
+            try:
+                thumb = jpeg_bytes(artifact.content, max_side_px=THUMB_SIDE_PX, quality=78)
+                if self.batch:
+                    smaller = jpeg_bytes(artifact.content, quality=85)
+                    if len(smaller) < len(full):
+                        full_mime, full = "image/jpeg", smaller
+            except OSError:  # not a picture Pillow reads: show it as it is
+                thumb = artifact.content
+            thumb_mime = "image/jpeg" if thumb is not artifact.content else artifact.mime_type
+        else:
+            thumb, thumb_mime = artifact.content, artifact.mime_type
+        number = len(self._full)
+        self._full.append((f"data:{full_mime};base64,{base64.b64encode(full).decode('ascii')}",
+                           artifact.description, back))
+        data = base64.b64encode(thumb).decode("ascii")
+        return (
+            f"<figure><a class='zoom' href='#full-{number}' title='Open the full picture'>"
+            f"<img src='data:{_e(thumb_mime)};base64,{data}' alt='{_e(artifact.description)}'></a>"
+            f"<figcaption>{_e(artifact.description)} <span class='no-print'>(click to enlarge)</span>"
+            "</figcaption></figure>"
+        )
+
+    def lightboxes(self) -> str:
+        return "".join(
+            f"<a class='lightbox' id='full-{i}' href='#{_e(back)}' title='Close'>"
+            f"<img loading='lazy' src='{src}' alt='{_e(alt)}'><span>{_e(alt)} — click to close</span></a>"
+            for i, (src, alt, back) in enumerate(self._full)
+        )
+
+
+def _render_one(report: Report, index: int, pictures: _Pictures) -> str:
     verdict = report.verdict
     low, high = verdict.inconclusive_band
+    band_for = f" for {verdict.judged_as}" if verdict.judged_as else ""
     banner = (
         f"<section class='verdict verdict-{verdict.label.value}' aria-label='verdict'>"
         f"<div class='label'>{_e(_LABELS[verdict.label])}</div>"
         f"<div class='prob'>Probability AI-made or manipulated: <strong>{verdict.p_synthetic:.0%}</strong>"
-        f" <span class='muted'>(between {low:.0%} and {high:.0%} is called inconclusive)</span></div>"
-        f"<p>{_e(verdict.explanation)}</p>{_contributions(report)}</section>"
+        f" <span class='muted'>(between {low:.0%} and {high:.0%} is called inconclusive{_e(band_for)})</span></div>"
+        f"<p>{_e(verdict.explanation)}</p></section>"
     )
-    findings = sorted(
-        ((r, f) for r in report.results for f in r.findings),
-        key=lambda rf: (rf[1].decisive, rf[1].direction is not Direction.NEUTRAL, rf[1].strength),
-        reverse=True,
+    by_id = {r.analyzer_id: r for r in report.results}
+    evidence: list[tuple[AnalyzerResult, Finding, float]] = []
+    context: list[tuple[AnalyzerResult, Finding, float]] = []
+    for ref in verdict.evidence:
+        result = by_id.get(ref.analyzer_id)
+        if result is None or ref.finding_index >= len(result.findings):
+            continue
+        item = (result, result.findings[ref.finding_index], ref.log_odds)
+        (context if ref.context else evidence).append(item)
+    n = len(evidence)
+    weighed = "".join(_card(report, r, f, lo, f"f{index}-{i}", pictures) for i, (r, f, lo) in enumerate(evidence))
+    side = "".join(
+        _card(report, r, f, None, f"f{index}-{n + i}", pictures) for i, (r, f, _lo) in enumerate(context)
     )
-    shown = [(r, f) for r, f in findings if not f.code.endswith(".summary")]
-    weighed = "".join(_card(report, r, f) for r, f in shown if f.direction is not Direction.NEUTRAL)
-    context = "".join(_card(report, r, f) for r, f in shown if f.direction is Direction.NEUTRAL)
     return (
-        f"<article id='file-{index}'><h2 class='path'>{_e(report.media.path)}</h2>{banner}"
-        f"<h3>Evidence</h3><div class='cards'>{weighed or '<p>No finding points either way.</p>'}</div>"
-        f"{f'<h3>Context</h3><div class=cards>{context}</div>' if context else ''}"
+        f"<article id='file-{index}'><h2 class='path'>{_e(report.media.path)}</h2>{banner}{_why(report)}"
+        f"<h3>Evidence <span class='muted'>(what weighed most first)</span></h3>"
+        f"<div class='cards'>{weighed or '<p>No finding weighed either way.</p>'}</div>"
+        f"{_CONTEXT_HEADING + f'<div class=cards>{side}</div>' if side else ''}"
         f"{_robustness(report)}{_analyzer_table(report.results)}{_media_table(report)}{_metadata(report)}</article>"
     )
 
@@ -78,76 +136,154 @@ def _index(reports: list[Report]) -> str:
         for i, r in enumerate(reports)
     )
     return (
-        "<table class='index'><thead><tr><th>file</th><th>verdict</th><th>p_synthetic</th></tr></thead>"
+        "<table class='index'><thead><tr><th>file</th><th>verdict</th><th>likely AI-made</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
 
 
+def _why(report: Report) -> str:
+    """Why this verdict / why inconclusive: what pulled each way, what was missing, what would settle it, and the
+    sum the probability rests on (contributions + starting point = total log-odds)."""
+    verdict = report.verdict
+    weighed = [c for c in verdict.contributions if abs(c.log_odds) >= ZERO or c.decisive]
+
+    def pulls(items: list) -> str:  # type: ignore[type-arg]
+        return "".join(
+            f"<li><strong>{_e(c.name or c.analyzer_id)}</strong> <span class='num'>{_signed(c.log_odds)}</span>"
+            f"{': ' + _e(c.reason) if c.reason else ''}</li>" for c in items
+        )
+
+    towards_ai = [c for c in weighed if c.log_odds > 0]
+    towards_real = [c for c in weighed if c.log_odds < 0]
+    parts = []
+    if towards_ai:
+        parts.append(f"<h4>Pulled towards AI-made</h4><ul>{pulls(towards_ai)}</ul>")
+    if towards_real:
+        parts.append(f"<h4>Pulled towards a real capture</h4><ul>{pulls(towards_real)}</ul>")
+    decisive = verdict.method.startswith("decisive:")
+    if verdict.missing and not decisive:
+        parts.append("<h4>What could not be checked</h4><ul>"
+                     + "".join(f"<li>{_e(m)}</li>" for m in verdict.missing) + "</ul>")
+    if verdict.would_settle and verdict.label is VerdictLabel.INCONCLUSIVE:
+        parts.append("<h4>What would settle it</h4><ul>"
+                     + "".join(f"<li>{_e(m)}</li>" for m in verdict.would_settle) + "</ul>")
+    title = "Why inconclusive" if verdict.label is VerdictLabel.INCONCLUSIVE else "Why this verdict"
+    return (f"<section class='why' aria-label='{_e(title.lower())}'><h3>{title}</h3>{''.join(parts)}"
+            f"{_contributions(report)}</section>")
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "−")
+
+
 def _contributions(report: Report) -> str:
-    rows = "".join(
-        f"<tr><td>{_e(c.analyzer_id)}</td><td>{'' if c.p_synthetic is None else f'{c.p_synthetic:.2f}'}</td>"
-        f"<td>{c.weight:g}</td><td>{c.log_odds:+.2f}{' (decisive)' if c.decisive else ''}</td></tr>"
-        for c in report.verdict.contributions
-    )
-    if not rows:
+    verdict = report.verdict
+    if not verdict.contributions:
         return ""
+    rows = "".join(
+        f"<tr><td>{_e(c.name or c.analyzer_id)} <span class='muted'>{_e(c.analyzer_id)}</span></td>"
+        f"<td>{'' if c.p_synthetic is None else f'{c.p_synthetic:.2f}'}</td>"
+        f"<td>{'decisive' if c.decisive else f'{c.weight:g}'}</td><td class='num'>{_signed(c.log_odds)}</td></tr>"
+        for c in verdict.contributions
+    )
+    if not verdict.method.startswith("decisive:"):
+        judged = f" for {verdict.judged_as}" if verdict.judged_as else ""
+        rows += (f"<tr><td>Starting point of the model{_e(judged)}</td><td></td><td></td>"
+                 f"<td class='num'>{_signed(verdict.prior_log_odds)}</td></tr>")
+    rows += (f"<tr class='total'><td>Total → {verdict.p_synthetic:.1%} likely AI-made</td><td></td><td></td>"
+             f"<td class='num'>{_signed(verdict.log_odds)}</td></tr>")
     return (
-        "<details><summary>How the probability was formed</summary><table><thead><tr><th>analyzer</th>"
-        f"<th>p_synthetic</th><th>weight</th><th>log-odds added</th></tr></thead><tbody>{rows}</tbody></table>"
-        f"<p class='muted'>method: {_e(report.verdict.method)}</p></details>"
+        "<h4>How the probability was formed</h4><table class='sum'><thead><tr><th>check</th>"
+        "<th>its score</th><th>weight</th><th>adds (log&#8209;odds)</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        "<p class='muted'>Each check adds weight × log-odds of its score; the total's probability is "
+        f"1 / (1 + e<sup>−total</sup>). Method: {_e(verdict.method)}.</p>"
     )
 
 
-def _card(report: Report, result: AnalyzerResult, finding: Finding) -> str:
+def _where(report: Report, finding: Finding) -> list[str]:
+    locus = finding.locus
+    where: list[str] = []
+    if locus is None:
+        return where
+    timed = report.media.kind is not MediaKind.IMAGE
+    if timed and locus.start_s is not None:
+        same = locus.end_s is None or abs(locus.end_s - locus.start_s) < 0.005
+        where.append(f"at {locus.start_s:.2f} s" if same else f"at {locus.start_s:.2f}–{locus.end_s:.2f} s")
+    if timed and locus.frame_idx is not None:
+        where.append(f"frame {locus.frame_idx}")
+    if locus.box_xyxy_px is not None:
+        x0, y0, x1, y1 = locus.box_xyxy_px
+        where.append(f"region {x0},{y0} to {x1},{y1} px")
+    if locus.face_track is not None:
+        where.append(f"face #{locus.face_track}")
+    return where
+
+
+def data_value(value: object) -> str:
+    """A details-table cell: long lists become a short summary instead of dozens of raw numbers."""
+    if isinstance(value, list):
+        numbers = [v for v in value if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(value) > 6 and len(numbers) == len(value):
+            ordered = sorted(numbers)
+            return (f"{len(value)} values, {ordered[0]:g} to {ordered[-1]:g} "
+                    f"(median {ordered[len(ordered) // 2]:g})")
+        if len(value) > 6:
+            return ", ".join(str(v) for v in value[:6]) + f", … ({len(value)} in all)"
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _card(report: Report, result: AnalyzerResult, finding: Finding, log_odds: float | None, anchor: str,
+          pictures: _Pictures) -> str:
     picture = ""
     locus = finding.locus
     if locus and locus.artifact:
         artifact = report.artifact(locus.artifact)
         if artifact and artifact.content:
-            data = base64.b64encode(artifact.content).decode("ascii")
-            picture = (
-                f"<figure><img src='data:{_e(artifact.mime_type)};base64,{data}' alt='{_e(artifact.description)}'>"
-                f"<figcaption>{_e(artifact.description)}</figcaption></figure>"
-            )
-    where = []
-    if locus:
-        if locus.start_s is not None:
-            end = f"–{locus.end_s:.2f}" if locus.end_s is not None else ""
-            where.append(f"at {locus.start_s:.2f}{end} s")
-        if locus.frame_idx is not None:
-            where.append(f"frame {locus.frame_idx}")
-        if locus.box_xyxy_px is not None:
-            where.append(
-                "region "
-                + "×".join(str(v) for v in locus.box_xyxy_px[:2])
-                + " to "
-                + "×".join(str(v) for v in locus.box_xyxy_px[2:])
-            )
-        if locus.face_track is not None:
-            where.append(f"face #{locus.face_track}")
-    data = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in list(finding.data.items())[:12])
-    weight = "decisive" if finding.decisive else f"weight {finding.strength:.2f}" if finding.strength else ""
+            picture = pictures.figure(artifact, anchor)
+    where = _where(report, finding)
+    items = list(finding.data.items())
+    data = "".join(f"<tr><th>{_e(k)}</th><td>{_e(data_value(v))}</td></tr>" for k, v in items[:MAX_DATA_ROWS])
+    if len(items) > MAX_DATA_ROWS:
+        data += f"<tr><td colspan='2' class='muted'>{len(items) - MAX_DATA_ROWS} more in the JSON report</td></tr>"
+    if finding.decisive:
+        weight = "decisive"
+    elif log_odds is not None and abs(log_odds) >= ZERO:
+        weight = f"adds {_signed(log_odds)}"
+    else:
+        weight = ""
+    kind = "context" if log_odds is None else finding.direction.value
     return (
-        f"<section class='card dir-{finding.direction.value}' tabindex='0'>"
-        f"<header><span class='tag'>{_e(_DIRECTION_WORDS[finding.direction])}</span>"
-        f"<span class='weight'>{_e(weight)}</span></header>"
+        f"<section class='card dir-{kind}' id='{_e(anchor)}' tabindex='0'>"
+        f"<header><span class='tag'>{_e(_DIRECTION_WORDS[finding.direction] if log_odds is not None else 'context')}"
+        f"</span>{f'<span class=weight>{_e(weight)}</span>' if weight else ''}</header>"
         f"<p class='message'>{_e(finding.message)}</p>"
-        f"<p class='muted'>{_e(result.analyzer_id)} · <code>{_e(finding.code)}</code>"
+        f"<p class='muted'>{_e(_plain(result.analyzer_id))} · <code>{_e(finding.code)}</code>"
         f"{' · ' + _e(', '.join(where)) if where else ''}</p>{picture}"
         f"{f'<details><summary>Details</summary><table>{data}</table></details>' if data else ''}</section>"
     )
+
+
+def _plain(analyzer_id: str) -> str:
+    from veracity.fusion._explain import plain_name
+
+    return plain_name(analyzer_id)
 
 
 def _analyzer_table(results: tuple[AnalyzerResult, ...]) -> str:
     rows = "".join(
         f"<tr class='status-{r.status.value}'><td>{_e(r.analyzer_id)} "
         f"<span class='muted'>{_e(r.analyzer_version)}</span></td>"
-        f"<td>{_e(r.status.value)}</td><td>{'' if r.p_synthetic is None else f'{r.p_synthetic:.2f}'}</td>"
+        f"<td>{_e(r.status.value.replace('_', ' '))}</td>"
+        f"<td>{'' if r.p_synthetic is None else f'{r.p_synthetic:.2f}'}</td>"
         f"<td>{r.seconds:.2f} s</td><td>{_e(r.reason or '')}{' — ' + _e(r.hint) if r.hint else ''}</td></tr>"
         for r in results
     )
     return (
-        "<h3>Analyzers</h3><table class='analyzers'><thead><tr><th>analyzer</th><th>status</th><th>p_synthetic</th>"
+        "<h3>Analyzers</h3><table class='analyzers'><thead><tr><th>analyzer</th><th>status</th><th>score</th>"
         f"<th>time</th><th>note</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
@@ -208,6 +344,6 @@ def _robustness(report: Report) -> str:
     return (
         "<section class='robustness' aria-label='robustness'><h3>Robustness self-check</h3>"
         f"<p>{_e(check.summary)}</p><table><thead><tr><th>copy</th><th>damage</th><th>verdict</th>"
-        "<th>p_synthetic (change)</th><th>findings lost</th><th>findings new</th></tr></thead>"
+        "<th>score (change)</th><th>findings lost</th><th>findings new</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )

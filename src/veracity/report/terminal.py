@@ -6,7 +6,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from veracity.evidence import Direction, Report, Status, VerdictLabel
+from veracity.evidence import Report, Status, VerdictLabel
+from veracity.fusion._explain import ZERO, one_line
 
 LABEL_STYLE = {
     VerdictLabel.AI_GENERATED: ("AI-generated / manipulated", "bold red"),
@@ -21,33 +22,62 @@ def summary_table(reports: list[Report], failures: dict[str, str]) -> Table:
     table.add_column("kind")
     table.add_column("verdict")
     table.add_column("p_synthetic", justify="right")
+    table.add_column("inconclusive", justify="right")
     table.add_column("why")
     for report in reports:
         text, style = LABEL_STYLE[report.verdict.label]
+        low, high = report.verdict.inconclusive_band
         table.add_row(
             escape(report.media.path), report.media.kind.value, f"[{style}]{text}[/]",
-            f"{report.verdict.p_synthetic:.2f}", escape(report.verdict.explanation),
+            f"{report.verdict.p_synthetic:.2f}", f"{low:.2f}–{high:.2f}", escape(one_line(report.verdict)),
         )
     for path, reason in failures.items():
-        table.add_row(escape(path), "-", "[bold magenta]error[/]", "-", escape(reason))
+        table.add_row(escape(path), "-", "[bold magenta]error[/]", "-", "-", escape(reason))
     return table
 
 
 def print_details(console: Console, report: Report, top: int = 5) -> None:
-    weighed = sorted(
-        (f for f in report.findings if f.direction is not Direction.NEUTRAL),
-        key=lambda f: (f.decisive, f.strength), reverse=True,
-    )
+    """The verdict's sum: the largest contributions first, the rest folded into one line, the starting point,
+    the total and its probability; then what was missing and what would settle it."""
+    verdict = report.verdict
+    text, style = LABEL_STYLE[verdict.label]
+    low, high = verdict.inconclusive_band
     console.print(f"[bold]{escape(report.media.path)}[/]")
-    for finding in weighed[:top]:
-        arrow = "[red]▲ synthetic[/]" if finding.direction is Direction.SYNTHETIC else "[green]▼ authentic[/]"
-        console.print(f"  {arrow} ({finding.strength:.2f}) {escape(finding.message)}")
+    band = f"; {low:.0%}–{high:.0%} is inconclusive" + (f" for {verdict.judged_as}" if verdict.judged_as else "")
+    console.print(f"  [{style}]{text}[/] — {verdict.p_synthetic:.0%} likely AI-made{escape(band)}")
+    title = "Why inconclusive" if verdict.label is VerdictLabel.INCONCLUSIVE else "Why this verdict"
+    console.print(f"  [bold]{title}:[/] {escape(verdict.explanation)}")
+    if verdict.contributions:
+        console.print("  What weighed (log-odds; + towards AI, − towards a real capture):")
+        weighed = [c for c in verdict.contributions if abs(c.log_odds) >= ZERO or c.decisive]
+        shown = weighed[:top]
+        rest = [c for c in verdict.contributions if c not in shown]
+        for c in shown:
+            arrow = "[red]▲[/]" if c.log_odds > 0 else "[green]▼[/]" if c.log_odds < 0 else " "
+            reason = f": {c.reason}" if c.reason else ""
+            console.print(f"    {_signed(c.log_odds)} {arrow} {escape(c.name or c.analyzer_id)}{escape(reason)}")
+        if rest:
+            console.print(f"    {_signed(sum(c.log_odds for c in rest))}   {len(rest)} more check(s), each adding "
+                          f"{max(abs(c.log_odds) for c in rest):.2f} or less")
+        if not any(c.decisive for c in verdict.contributions):
+            console.print(f"    {_signed(verdict.prior_log_odds)}   starting point of the model"
+                          + escape(f" for {verdict.judged_as}" if verdict.judged_as else ""))
+        console.print(f"    {_signed(verdict.log_odds)}   total → {verdict.p_synthetic:.0%} likely AI-made")
+    for line in () if verdict.method.startswith("decisive:") else verdict.missing:
+        console.print(f"  [yellow]missing:[/] {escape(line)}")
+    if verdict.label is VerdictLabel.INCONCLUSIVE:
+        for line in verdict.would_settle:
+            console.print(f"  [cyan]would settle it:[/] {escape(line)}")
     if report.robustness is not None:
         print_robustness(console, report)
     skipped = [r for r in report.results if r.status in (Status.ERROR, Status.TIMEOUT, Status.MISSING_DEPENDENCY)]
     for result in skipped:
         note = (result.reason or "") + (f" — {result.hint}" if result.hint else "")
         console.print(f"  [magenta]{result.analyzer_id}: {result.status.value}[/] {escape(note)}")
+
+
+def _signed(value: float) -> str:
+    return f"{value:+6.2f}".replace("-", "−")
 
 
 def print_robustness(console: Console, report: Report) -> None:

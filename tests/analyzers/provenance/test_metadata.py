@@ -288,3 +288,12 @@ def test_signatures_match_only_their_markers() -> None:
                                  "algorithmicMedia"})
 
 
+
+
+def test_camera_name_does_not_repeat_the_maker() -> None:
+    from veracity.analyzers.provenance.metadata import _camera_name
+
+    assert _camera_name("Canon", "Canon EOS 40D") == "Canon EOS 40D"
+    assert _camera_name("NIKON CORPORATION", "NIKON D750") == "NIKON D750"
+    assert _camera_name("Apple", "iPhone 12") == "Apple iPhone 12"
+    assert _camera_name("", "X100V") == "X100V"

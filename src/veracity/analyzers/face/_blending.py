@@ -117,7 +117,8 @@ def blending_signal(tracks: Any) -> SignalOutcome:
     suspicious, reassuring = score >= 0.7, score <= 0.3
     if suspicious:
         message = (f"Face {worst.track_id}: the inner face differs from its outer edge in texture, sharpness or "
-                   "colour, as a pasted and blended face does.")
+                   "colour. A pasted and blended face leaves such a seam; so can a drawn or heavily filtered face, "
+                   "make-up or strong side light.")
     elif reassuring:
         message = (f"Face {worst.track_id}: texture, sharpness and colour run on smoothly from the inner face to "
                    "its edge; no blending seam stands out.")

@@ -87,25 +87,8 @@ def blink_signal(tracks: Any) -> SignalOutcome:
     rate = len(events) * 60.0 / seconds
     durations = [e["duration_s"] for e in events]
     partial = sum(e["completeness"] < 0.3 for e in events)
-    odd_durations = sum(not NORMAL_DURATION_S[0] <= d <= NORMAL_DURATION_S[1] for d in durations)
     curve = next(c for c in curves if c.track_id == track.track_id)
-    if not events:
-        # How unlikely a person is to go this long without blinking, at a typical 17 blinks a minute.
-        score = float(min(0.9, 1.0 - np.exp(-TYPICAL_RATE_PER_MIN / 60.0 * seconds)))
-        message = (f"Face {track.track_id} does not blink in {seconds:.0f} s; people usually blink every 2–10 s "
-                   "(a finding, not proof: people staring or reading blink less).")
-    elif odd_durations > len(events) / 2 or partial > len(events) / 2:
-        score = 0.45
-        message = (f"Face {track.track_id} blinks {len(events)} time(s) in {seconds:.0f} s ({rate:.0f}/min), with "
-                   f"{odd_durations} blink(s) of unusual length and {partial} incomplete; unusual for a person.")
-    elif rate < NORMAL_RATE_PER_MIN[0]:
-        score = 0.35
-        message = (f"Face {track.track_id} blinks only {len(events)} time(s) in {seconds:.0f} s ({rate:.0f}/min), "
-                   "less than people usually do.")
-    else:
-        score = 0.1
-        message = (f"Face {track.track_id} blinks {len(events)} time(s) in {seconds:.0f} s ({rate:.0f}/min), "
-                   "as people do.")
+    score, message = judge_blinks(track.track_id, events, seconds)
     curve.score = score
     return SignalOutcome(
         judged=True, score=score, p_synthetic=0.35 + 0.45 * score, message=message,
@@ -114,3 +97,36 @@ def blink_signal(tracks: Any) -> SignalOutcome:
               "mean_duration_s": round(float(np.mean(durations)), 3) if durations else None,
               "incomplete": partial, "fps": round(tracks.fps, 2)},
     )
+
+
+def judge_blinks(track_id: int, events: list[dict[str, float]], seconds: float) -> tuple[float, str]:
+    """Suspicion (0..1) and a sentence from a face's blinks over ``seconds`` of frontal view, against human norms:
+    none at all, mostly odd or incomplete blinks, or a rate outside NORMAL_RATE_PER_MIN either way."""
+    rate = len(events) * 60.0 / seconds
+    durations = [e["duration_s"] for e in events]
+    partial = sum(e["completeness"] < 0.3 for e in events)
+    odd_durations = sum(not NORMAL_DURATION_S[0] <= d <= NORMAL_DURATION_S[1] for d in durations)
+    if not events:
+        # How unlikely a person is to go this long without blinking, at a typical 17 blinks a minute.
+        score = float(min(0.9, 1.0 - np.exp(-TYPICAL_RATE_PER_MIN / 60.0 * seconds)))
+        message = (f"Face {track_id} does not blink in {seconds:.0f} s; people usually blink every 2–10 s "
+                   "(a finding, not proof: people staring or reading blink less).")
+    elif odd_durations > len(events) / 2 or partial > len(events) / 2:
+        score = 0.45
+        message = (f"Face {track_id} blinks {len(events)} time(s) in {seconds:.0f} s ({rate:.0f}/min), with "
+                   f"{odd_durations} blink(s) of unusual length and {partial} incomplete; unusual for a person.")
+    elif rate < NORMAL_RATE_PER_MIN[0]:
+        score = 0.35
+        message = (f"Face {track_id} blinks only {len(events)} time(s) in {seconds:.0f} s ({rate:.0f}/min), "
+                   "less than people usually do.")
+    elif rate > NORMAL_RATE_PER_MIN[1]:
+        score = 0.3
+        low, high = NORMAL_RATE_PER_MIN
+        message = (f"Face {track_id} blinks {len(events)} time(s) in {seconds:.0f} s ({rate:.0f}/min), more "
+                   f"often than people usually do ({low:.0f}–{high:.0f} a minute); fluttering eyelids in a generated "
+                   "face can cause this, and so can quick eye movements or a jittery measurement.")
+    else:
+        score = 0.1
+        message = (f"Face {track_id} blinks {len(events)} time(s) in {seconds:.0f} s ({rate:.0f}/min), "
+                   "as people do.")
+    return score, message

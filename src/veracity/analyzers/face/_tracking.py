@@ -145,8 +145,14 @@ def face_tracks(ctx: Any) -> FaceTracks:
     """
     import threading
 
+    from veracity._native_logs import filtered_native_logs
+
+    def tracked() -> FaceTracks:
+        with filtered_native_logs():  # MediaPipe's C++ log lines stay out of progress bars and stderr
+            return track_faces(face_frames(ctx), ctx.media, default_hooks())
+
     with ctx.cached("face.tracks.lock", threading.Lock):
-        return ctx.cached("face.tracks", lambda: track_faces(face_frames(ctx), ctx.media, default_hooks()))  # type: ignore[no-any-return]
+        return ctx.cached("face.tracks", tracked)  # type: ignore[no-any-return]
 
 
 def default_hooks() -> dict[str, FrameHook]:

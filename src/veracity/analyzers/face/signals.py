@@ -125,8 +125,9 @@ class BlendingAnalyzer(_FaceSignalAnalyzer):
         picture = np.concatenate([crop, overlay], axis=1)
         return [Artifact.from_bytes(
             "face.blending.boundary", "image/png",
-            f"Face {track.track_id} at {time_s:.2f} s (frame {frame_idx}), its most suspicious frame: left as seen, "
-            "right the ring between inner face and edge coloured by mismatch (red = most)",
+            f"Face {track.track_id}"
+            + ("" if tracks.is_still else f" at {time_s:.2f} s (frame {frame_idx}), its most suspicious frame")  # type: ignore[attr-defined]
+            + ": left as seen, right the ring between inner face and edge coloured by mismatch (red = most)",
             png_bytes(picture, max_side_px=900))]
 
 
@@ -207,6 +208,6 @@ class FaceTimelineAnalyzer(Analyzer):
             locus=Locus(artifact=artifacts[0].name) if artifacts else None,
             data={"tracks": len(tracks.tracks), "sampled_frames": tracks.frame_count,
                   "frames_with_faces": tracks.frames_with_faces, "fps": round(tracks.fps, 2),
-                  "max_faces_in_frame": tracks.max_faces_in_frame},
+                  "max_faces_in_frame": tracks.max_faces_in_frame, "span_s": round(tracks.duration_s, 2)},
         ))
         return self.result(Status.OK, findings=findings, artifacts=artifacts)

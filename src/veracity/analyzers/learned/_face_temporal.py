@@ -51,8 +51,15 @@ REGIONS = ("face", "bg")
 def face_boxes(frames: Sequence[np.ndarray], min_confidence: float = 0.5) -> list[Box | None]:
     """The largest face per RGB frame (BlazeFace, full range), or None where none is found."""
     os.environ.setdefault("GLOG_minloglevel", "2")
-    import mediapipe as mp
+    from veracity._native_logs import filtered_native_logs
 
+    with filtered_native_logs():  # MediaPipe's C++ log lines stay out of progress bars and stderr
+        import mediapipe as mp
+
+        return _largest_faces(mp, frames, min_confidence)
+
+
+def _largest_faces(mp: Any, frames: Sequence[np.ndarray], min_confidence: float) -> list[Box | None]:
     out: list[Box | None] = []
     with mp.solutions.face_detection.FaceDetection(model_selection=1,
                                                    min_detection_confidence=min_confidence) as detector:

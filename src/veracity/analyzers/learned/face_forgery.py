@@ -71,7 +71,7 @@ class FaceForgeryAnalyzer(Analyzer):
         findings = [self._finding(p, track, crops, crop_logits, calib, track is worst[1])
                     for p, track, crops, crop_logits in scored]
         return self.result(Status.OK, p_synthetic=worst[0], findings=findings, artifacts=[self._heatmap(*worst[1:3],
-                           worst[3])])
+                           worst[3], still=media.kind is MediaKind.IMAGE)])
 
     def _finding(self, p: float, track: Any, crops: list[Any], crop_logits: np.ndarray, calib: Any,
                  with_heatmap: bool) -> Finding:
@@ -99,7 +99,7 @@ class FaceForgeryAnalyzer(Analyzer):
                   "frame_p_synthetic": [round(q, 4) for q in crop_p]},
         )
 
-    def _heatmap(self, track: Any, crops: list[Any], crop_logits: np.ndarray) -> Artifact:
+    def _heatmap(self, track: Any, crops: list[Any], crop_logits: np.ndarray, *, still: bool) -> Artifact:
         from veracity.analyzers.learned._face_forgery_run import occlusion_map
         from veracity.pictures import heatmap_overlay, png_bytes
 
@@ -108,7 +108,8 @@ class FaceForgeryAnalyzer(Analyzer):
         overlay = heatmap_overlay(crop, occlusion_map(self.onnx_path, crop), alpha=0.6)
         return Artifact.from_bytes(
             HEATMAP, "image/png",
-            f"Face {track.track_id} at {time_s:.2f} s (frame {frame_idx}), the crop the model finds most suspicious: "
+            f"Face {track.track_id}{'' if still else f' at {time_s:.2f} s (frame {frame_idx})'}, the crop the model "
+            "finds most suspicious: "
             "left as seen, right the regions whose hiding lowers the score most (red = most)",
             png_bytes(np.concatenate([crop, overlay], axis=1), max_side_px=900))
 

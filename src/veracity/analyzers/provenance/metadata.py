@@ -77,7 +77,8 @@ class MetadataAnalyzer(Analyzer):
         if {"Make", "Model"} <= camera.keys() and len(camera) >= 4 and not problems:
             findings.append(Finding(
                 code="provenance.metadata.camera_exif",
-                message=f"Camera data is present ({camera['Make']} {camera['Model']}, with exposure settings) and "
+                message=f"Camera data is present ({_camera_name(camera['Make'], camera['Model'])}, with exposure "
+                "settings) and "
                 "consistent. Such data is easy to copy or forge, so it only leans towards a real capture.",
                 direction=Direction.AUTHENTIC, strength=0.2, data={k: v for k, v in camera.items()},
             ))
@@ -176,3 +177,9 @@ def _hit_finding(hit: SignatureHit, *, decisive: bool) -> Finding:
 def _excerpt(value: str, limit: int = 80) -> str:
     flat = " ".join(value.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _camera_name(make: str, model: str) -> str:
+    """"Canon" + "Canon EOS 40D" reads "Canon EOS 40D": many makers repeat their name in the model tag."""
+    first = make.split()[0].lower() if make.split() else ""
+    return model if first and model.lower().startswith(first) else f"{make} {model}".strip()

@@ -193,12 +193,13 @@ function renderProgress(job) {
   if (!total) bar.removeAttribute("value");
   const items = Object.entries(p.analyzers || {}).map(([name, state]) =>
     h("li", { class: `state-${state}` }, h("span", { class: "dot", "aria-hidden": "true" }), `${name} — ${state}`));
-  $("#progress").replaceChildren(
+  // replaceChildren() would print a null as the text "null": drop the parts that are absent.
+  $("#progress").replaceChildren(...[
     h("p", { class: "stage" }, h("strong", { text: STATUS_WORDS[job.status] }), ` · ${stage}${total ? ` (${done} of ${total})` : ""}`),
     bar,
     items.length ? h("ul", { class: "analyzers-progress" }, items) : null,
     job.attempts > 1 ? h("p", { class: "muted small", text: `Attempt ${job.attempts} (the server restarted during an earlier one).` }) : null,
-  );
+  ].filter(Boolean));
 }
 
 function renderFailure(job) {
@@ -220,31 +221,58 @@ function findingsOf(report) {
   return all;
 }
 
-function weightKey({ finding }) {
-  return [finding.decisive ? 1 : 0, finding.direction !== "neutral" ? 1 : 0, finding.strength];
+// Evidence in the order the verdict weighed it (report.verdict.evidence, computed by the fusion), then context.
+function ordered(report) {
+  const byId = new Map(report.results.map((r) => [r.analyzer_id, r]));
+  const items = [];
+  for (const ref of report.verdict.evidence || []) {
+    const result = byId.get(ref.analyzer_id);
+    const finding = result && result.findings[ref.finding_index];
+    if (finding) items.push({ result, finding, logOdds: ref.log_odds, context: ref.context });
+  }
+  return items.map((item, index) => ({ ...item, index }));
 }
 
-function byWeight(a, b) {
-  const ka = weightKey(a);
-  const kb = weightKey(b);
-  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i] - ka[i];
-  return 0;
+const ZERO = 0.005;
+const signed = (x) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}`;
+
+// A details-table cell: long lists become a short summary instead of dozens of raw numbers.
+function dataValue(v) {
+  if (Array.isArray(v)) {
+    const nums = v.filter((x) => typeof x === "number");
+    if (v.length > 6 && nums.length === v.length) {
+      const s = [...nums].sort((a, b) => a - b);
+      return `${v.length} values, ${+s[0].toPrecision(4)} to ${+s[s.length - 1].toPrecision(4)} (median ${+s[Math.floor(s.length / 2)].toPrecision(4)})`;
+    }
+    if (v.length > 6) return `${v.slice(0, 6).join(", ")}, … (${v.length} in all)`;
+    return v.join(", ");
+  }
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "number" && !Number.isInteger(v)) return String(+v.toPrecision(4));
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
 }
 
 async function renderReport(job) {
   const report = job.report;
   if (!report) { renderFailure({ ...job, error: { code: "missing_report", message: "The report file is missing." } }); return; }
   const all = findingsOf(report);
-  const evidence = all.filter(({ finding }) => !finding.code.endsWith(".summary")).sort(byWeight);
+  const items = ordered(report);
+  const evidence = items.filter((item) => !item.context);
+  const context = items.filter((item) => item.context);
   const root = $("#result");
   root.replaceChildren(...[
     verdictBanner(report),
+    whyBlock(report),
     actions(job),
-    timeline(report, all),
-    audioStrip(report, job.waveform, all),
+    timeline(report, items),
+    audioStrip(report, job.waveform, items),
     h("h3", { text: "Evidence" }),
-    h("p", { class: "muted small", text: "Strongest first. Open a card for its details; pictures can show or hide the heatmap." }),
-    h("div", { class: "cards", id: "cards" }, evidence.length ? evidence.map((item, i) => card(job, report, item, i)) : h("p", { text: "No findings." })),
+    h("p", { class: "muted small", text: "What weighed most in the verdict first. Open a card for its details; press a picture to enlarge it." }),
+    h("div", { class: "cards", id: "cards" }, evidence.length ? evidence.map((item) => card(job, report, item)) : h("p", { text: "No finding weighed either way." })),
+    context.length ? h("h3", { text: "Context" }) : null,
+    context.length ? h("p", { class: "muted small", text: "Seen, but did not weigh in the verdict." }) : null,
+    context.length ? h("div", { class: "cards", id: "context" }, context.map((item) => card(job, report, item))) : null,
     provenancePanel(all),
     analyzersTable(report),
     mediaTable(report),
@@ -258,15 +286,48 @@ function verdictBanner(report) {
   return h("section", { class: `verdict verdict-${v.label}`, "aria-label": "verdict", id: "verdict" },
     h("div", { class: "label", text: LABELS[v.label] || v.label }),
     h("div", { class: "prob" }, "Probability AI-made or manipulated: ", h("strong", { text: pct(v.p_synthetic) }),
-      h("span", { class: "band", text: ` (${pct(low)}–${pct(high)} is called inconclusive)` })),
+      h("span", { class: "band", text: ` (${pct(low)}–${pct(high)} is called inconclusive${v.judged_as ? ` for ${v.judged_as}` : ""})` })),
     h("p", { text: v.explanation }),
-    v.contributions.length ? h("details", {},
+  );
+}
+
+// Why this verdict / why inconclusive: what pulled each way, what was missing, what would settle it, and the sum.
+function whyBlock(report) {
+  const v = report.verdict;
+  const contributions = v.contributions || [];
+  const weighed = contributions.filter((c) => Math.abs(c.log_odds) >= ZERO || c.decisive);
+  const pulls = (list) => h("ul", {}, list.map((c) => h("li", {},
+    h("strong", { text: c.name || c.analyzer_id }), " ", h("span", { class: "num", text: signed(c.log_odds) }),
+    c.reason ? `: ${c.reason}` : "")));
+  const ai = weighed.filter((c) => c.log_odds > 0);
+  const real = weighed.filter((c) => c.log_odds < 0);
+  const decisive = v.method.startsWith("decisive:");
+  const title = v.label === "inconclusive" ? "Why inconclusive" : "Why this verdict";
+  const rows = contributions.map((c) => h("tr", {},
+    h("td", {}, c.name || c.analyzer_id, " ", h("span", { class: "muted small", text: c.analyzer_id })),
+    h("td", { text: c.p_synthetic === null ? "" : c.p_synthetic.toFixed(2) }),
+    h("td", { text: c.decisive ? "decisive" : String(+c.weight.toPrecision(4)) }),
+    h("td", { class: "num", text: signed(c.log_odds) })));
+  if (!decisive && contributions.length) {
+    rows.push(h("tr", {}, h("td", { text: `Starting point of the model${v.judged_as ? ` for ${v.judged_as}` : ""}` }), h("td"), h("td"),
+      h("td", { class: "num", text: signed(v.prior_log_odds) })));
+  }
+  if (contributions.length) {
+    rows.push(h("tr", { class: "total" }, h("td", { text: `Total → ${(v.p_synthetic * 100).toFixed(1)}% likely AI-made` }), h("td"), h("td"),
+      h("td", { class: "num", text: signed(v.log_odds) })));
+  }
+  const list = (title, lines) => [h("h4", { text: title }), h("ul", {}, lines.map((m) => h("li", { text: m })))];
+  return h("section", { class: "why", id: "why", "aria-label": title.toLowerCase() },
+    h("h3", { text: title }),
+    ai.length ? [h("h4", { text: "Pulled towards AI-made" }), pulls(ai)] : null,
+    real.length ? [h("h4", { text: "Pulled towards a real capture" }), pulls(real)] : null,
+    !decisive && (v.missing || []).length ? list("What could not be checked", v.missing) : null,
+    v.label === "inconclusive" && (v.would_settle || []).length ? list("What would settle it", v.would_settle) : null,
+    contributions.length ? h("details", { class: "sum" },
       h("summary", { text: "How the probability was formed" }),
-      h("table", {}, h("thead", {}, h("tr", {}, ["analyzer", "p_synthetic", "weight", "log-odds added"].map((t) => h("th", { text: t })))),
-        h("tbody", {}, v.contributions.map((c) => h("tr", {},
-          h("td", { text: c.analyzer_id }), h("td", { text: c.p_synthetic === null ? "" : c.p_synthetic.toFixed(2) }),
-          h("td", { text: String(c.weight) }), h("td", { text: `${c.log_odds >= 0 ? "+" : ""}${c.log_odds.toFixed(2)}${c.decisive ? " (decisive)" : ""}` }))))),
-      h("p", { class: "small", text: `method: ${v.method}` })) : null,
+      h("table", {}, h("thead", {}, h("tr", {}, ["check", "its score", "weight", "adds (log-odds)"].map((t) => h("th", { text: t })))),
+        h("tbody", {}, rows)),
+      h("p", { class: "small muted", text: `Each check adds weight × log-odds of its score; the probability is 1 / (1 + e^−total). Method: ${v.method}.` })) : null,
   );
 }
 
@@ -303,12 +364,14 @@ async function removeJob(id, name) {
   } catch (err) { notice(`Could not delete: ${err.message}`, true); }
 }
 
-function locusWords(locus, fps) {
+function locusWords(locus, fps, kind) {
   if (!locus) return [];
   const words = [];
-  if (locus.start_s !== null && locus.start_s !== undefined) {
-    words.push(`at ${fmtTime(locus.start_s)}${locus.end_s !== null && locus.end_s !== undefined ? `–${fmtTime(locus.end_s)}` : ""}`);
-  } else if (locus.frame_idx !== null && locus.frame_idx !== undefined) {
+  const timed = kind !== "image";
+  if (timed && locus.start_s !== null && locus.start_s !== undefined) {
+    const span = locus.end_s !== null && locus.end_s !== undefined && Math.abs(locus.end_s - locus.start_s) >= 0.005;
+    words.push(`at ${fmtTime(locus.start_s)}${span ? `–${fmtTime(locus.end_s)}` : ""}`);
+  } else if (timed && locus.frame_idx !== null && locus.frame_idx !== undefined) {
     words.push(`frame ${locus.frame_idx}${fps ? ` (${fmtTime(locus.frame_idx / fps)})` : ""}`);
   }
   if (locus.box_xyxy_px) words.push(`region ${locus.box_xyxy_px[0]},${locus.box_xyxy_px[1]} to ${locus.box_xyxy_px[2]},${locus.box_xyxy_px[3]}`);
@@ -338,6 +401,10 @@ function figure(job, report, result, finding, index) {
     base ? h("img", { "data-src": base, alt: "the analysed picture, without the heatmap", class: "base" }) : null,
     heat,
     h("figcaption", { text: art.description }));
+  heat.addEventListener("click", () => enlarge(heat));
+  heat.title = "Press to enlarge";
+  heat.tabIndex = 0;
+  heat.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); enlarge(heat); } });
   if (!base) return fig;
   const toggle = h("button", {
     type: "button", class: "secondary small toggle", "aria-pressed": "true", "aria-controls": `fig-${index}`,
@@ -352,15 +419,27 @@ function figure(job, report, result, finding, index) {
   return h("div", { class: "picture" }, fig, toggle);
 }
 
-function card(job, report, { result, finding }, index) {
+// A plot or heatmap at full size in a dialog (Escape or a press closes it).
+function enlarge(img) {
+  if (!img.src) return;
+  const dialog = $("#zoom");
+  const big = dialog.querySelector("img");
+  big.src = img.src;
+  big.alt = img.alt;
+  dialog.querySelector("p").textContent = img.alt;
+  dialog.showModal();
+}
+
+function card(job, report, { result, finding, logOdds, context, index }) {
   const detailsId = `finding-${index}`;
-  const weight = finding.decisive ? "decisive" : `weight ${finding.strength.toFixed(2)}`;
-  const where = locusWords(finding.locus, report.media.fps);
+  const weight = context ? null : finding.decisive ? "decisive" : Math.abs(logOdds) >= ZERO ? `adds ${signed(logOdds)}` : null;
+  const where = locusWords(finding.locus, report.media.fps, report.media.kind);
   const data = Object.entries(finding.data || {});
   const details = h("div", { class: "details", id: detailsId, hidden: true },
     h("p", { class: "muted small" }, `${result.analyzer_id} ${result.analyzer_version} · `, h("code", { text: finding.code })),
     where.length ? h("p", { class: "small", text: `Where: ${where.join(", ")}` }) : null,
-    data.length ? h("table", { class: "data" }, data.slice(0, 30).map(([k, v]) => h("tr", {}, h("th", { text: k }), h("td", { text: typeof v === "object" ? JSON.stringify(v) : String(v) })))) : null,
+    data.length ? h("table", { class: "data" }, data.slice(0, 12).map(([k, v]) => h("tr", {}, h("th", { text: k }), h("td", { text: dataValue(v) })))) : null,
+    data.length > 12 ? h("p", { class: "muted small", text: `${data.length - 12} more values in the JSON report.` }) : null,
   );
   const opener = h("button", {
     type: "button", class: "open", "aria-expanded": "false", "aria-controls": detailsId,
@@ -370,8 +449,10 @@ function card(job, report, { result, finding }, index) {
       details.hidden = !open;
     },
   }, h("span", { class: "message", text: finding.message }), h("span", { class: "chev", "aria-hidden": "true", text: "▾" }));
-  return h("article", { class: `card dir-${finding.direction}`, id: `card-${index}`, "data-code": finding.code },
-    h("header", {}, h("span", { class: "tag", text: DIRECTION_WORDS[finding.direction] }), h("span", { class: "weight", text: weight })),
+  const kind = context ? "context" : finding.direction;
+  return h("article", { class: `card dir-${kind}`, id: `card-${index}`, "data-code": finding.code },
+    h("header", {}, h("span", { class: "tag", text: context ? "context" : DIRECTION_WORDS[finding.direction] }),
+      weight ? h("span", { class: "weight", text: weight }) : null),
     opener,
     figure(job, report, result, finding, index),
     details,
@@ -389,19 +470,18 @@ function timeSpan(locus, fps) {
 function track(title, items, duration, fps) {
   return h("div", { class: "track" },
     h("span", { class: "track-title", text: title }),
-    h("div", { class: "lane" }, items.map(({ finding, index }) => {
+    h("div", { class: "lane" }, items.map(({ finding, index, context }) => {
       const [start, end] = timeSpan(finding.locus, fps);
       const left = Math.min(100, (start / duration) * 100);
       const width = Math.max(0.8, ((end - start) / duration) * 100);
       const seg = h("a", {
-        class: `seg dir-${finding.direction}`, href: `#card-${index}`,
+        class: `seg dir-${context ? "neutral" : finding.direction}`, href: `#card-${index}`,
         title: `${fmtTime(start)}: ${finding.message}`, "aria-label": `${fmtTime(start)}: ${finding.message}`,
         onclick: (e) => { e.preventDefault(); focusCard(index); },
       });
       // Set through the CSSOM: the page's CSP forbids inline style attributes.
       seg.style.left = `${left}%`;
       seg.style.width = `${Math.min(width, 100 - left)}%`;
-      seg.style.opacity = String(0.35 + 0.65 * finding.strength);
       return seg;
     })));
 }
@@ -414,15 +494,10 @@ function focusCard(index) {
   if (opener) { if (opener.getAttribute("aria-expanded") !== "true") opener.click(); opener.focus({ preventScroll: true }); }
 }
 
-function indexed(report, all) {
-  // The same order as the cards, so timeline segments can point at them.
-  return all.filter(({ finding }) => !finding.code.endsWith(".summary")).sort(byWeight).map((item, index) => ({ ...item, index }));
-}
-
-function timeline(report, all) {
+function timeline(report, items) {
   const media = report.media;
   if (media.kind !== "video" || !media.duration_s) return null;
-  const timed = indexed(report, all).filter(({ finding, result }) => timeSpan(finding.locus, media.fps) && !result.analyzer_id.startsWith("audio."));
+  const timed = items.filter(({ finding, result }) => timeSpan(finding.locus, media.fps) && !result.analyzer_id.startsWith("audio."));
   const faces = timed.filter(({ finding }) => finding.locus.face_track !== null && finding.locus.face_track !== undefined);
   const other = timed.filter((item) => !faces.includes(item));
   const byTrack = new Map();
@@ -430,19 +505,33 @@ function timeline(report, all) {
     const key = `face #${item.finding.locus.face_track}`;
     byTrack.set(key, [...(byTrack.get(key) || []), item]);
   }
+  // Say how much of the clip the checks saw: the face checks stop after a profile's number of seconds.
+  const notes = [];
+  const faceSummary = items.find(({ finding }) => finding.code === "face.timeline.summary");
+  const faceSpan = faceSummary && faceSummary.finding.data ? faceSummary.finding.data.span_s : null;
+  if (typeof faceSpan === "number" && faceSpan < media.duration_s - 0.5) {
+    notes.push(`The face checks looked at the first ${fmtTime(faceSpan)} of this ${fmtTime(media.duration_s)} clip.`);
+  }
+  const spans = timed.map(({ finding }) => timeSpan(finding.locus, media.fps));
+  if (spans.length) {
+    const first = Math.min(...spans.map(([a]) => a));
+    const last = Math.max(...spans.map(([, b]) => b));
+    notes.push(`Findings placed in time cover ${fmtTime(first)}–${fmtTime(last)} of ${fmtTime(media.duration_s)}.`);
+  }
   return h("section", { class: "timeline", "aria-label": "timeline" },
     h("h3", { text: "Timeline" }),
     timed.length ? null : h("p", { class: "muted small", text: "No finding points at a moment in the video." }),
     h("div", { class: "tracks" },
       track("suspicion", other, media.duration_s, media.fps),
-      [...byTrack.entries()].map(([title, items]) => track(title, items, media.duration_s, media.fps)),
+      [...byTrack.entries()].map(([title, list]) => track(title, list, media.duration_s, media.fps)),
       h("div", { class: "axis" }, h("span", { text: "0 s" }), h("span", { text: fmtTime(media.duration_s) }))),
+    notes.length ? h("p", { class: "muted small coverage", text: notes.join(" ") }) : null,
     h("p", { class: "legend small" }, h("span", { class: "key dir-synthetic" }), "points to AI / manipulation ",
       h("span", { class: "key dir-authentic" }), "points to a real capture ", h("span", { class: "key dir-neutral" }), "context"),
   );
 }
 
-function audioStrip(report, waveform, all) {
+function audioStrip(report, waveform, items) {
   if (!waveform || !waveform.peaks || !waveform.peaks.length) return null;
   const duration = report.media.duration_s || waveform.duration_s;
   const canvas = h("canvas", { class: "wave", width: 1200, height: 120, role: "img", "aria-label": "audio waveform" });
@@ -457,7 +546,7 @@ function audioStrip(report, waveform, all) {
       ctx.fillRect(i * step, canvas.height / 2 - half, Math.max(1, step - 0.5), half * 2);
     });
   }
-  const heard = indexed(report, all).filter(({ finding, result }) =>
+  const heard = items.filter(({ finding, result }) =>
     (result.analyzer_id.startsWith("audio.") || report.media.kind === "audio") && timeSpan(finding.locus, null));
   return h("section", { class: "audio", "aria-label": "audio" },
     h("h3", { text: "Audio" }),
@@ -571,6 +660,7 @@ function route() {
 document.addEventListener("DOMContentLoaded", () => {
   setupIntake();
   $("#history-more").addEventListener("click", () => loadHistory(false));
+  $("#zoom").addEventListener("click", () => $("#zoom").close());
   window.addEventListener("hashchange", route);
   route();
 });
