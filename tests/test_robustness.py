@@ -8,7 +8,8 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from veracity.evidence import VerdictLabel
-from veracity.robustness import check_robustness, strip_jpeg, strip_png
+from veracity.media.damage import strip_jpeg, strip_png
+from veracity.robustness import check_robustness
 from veracity.scanner import Scanner
 
 from .conftest import SAMPLES

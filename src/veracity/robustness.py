@@ -19,7 +19,6 @@ Copies (written to a temporary folder, deleted afterwards):
 
 from __future__ import annotations
 
-import struct
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,28 +119,15 @@ def summarise(original: Report, variants: list[RobustnessVariant]) -> Robustness
 # --- images -------------------------------------------------------------------------------------------------------
 
 def _open_rgb(media: MediaInfo) -> tuple[Any, dict[str, Any]]:
-    """Upright RGB Pillow image (transparency flattened on white) and the metadata Pillow can carry over."""
-    from PIL import Image, ImageOps
+    from veracity.media.damage import upright_rgb
 
-    from veracity.media.image import open_image
-
-    with open_image(Path(media.path)) as image:
-        keep = {k: image.info[k] for k in ("exif", "icc_profile", "xmp") if image.info.get(k)}
-        upright = ImageOps.exif_transpose(image)
-        upright.load()
-    if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
-        rgba = upright.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat, keep
-    return upright.convert("RGB"), keep
+    return upright_rgb(media.path)
 
 
 def _half(image: Any) -> Any:
-    from PIL import Image
+    from veracity.media.damage import scaled
 
-    size = (max(1, round(image.width * SCALE)), max(1, round(image.height * SCALE)))
-    return image.resize(size, Image.Resampling.LANCZOS)
+    return scaled(image, SCALE)
 
 
 def _image_recompressed(media: MediaInfo, dst: Path) -> None:
@@ -164,6 +150,8 @@ def _strip_suffix(media: MediaInfo) -> str:
 
 
 def _image_stripped(media: MediaInfo, dst: Path) -> None:
+    from veracity.media.damage import strip_jpeg, strip_png
+
     data = Path(media.path).read_bytes()
     if media.container == "jpeg":
         dst.write_bytes(strip_jpeg(data))
@@ -174,58 +162,11 @@ def _image_stripped(media: MediaInfo, dst: Path) -> None:
         image.save(dst, format="PNG")
 
 
-def strip_jpeg(data: bytes) -> bytes:
-    """The JPEG without APP1..APP15 segments (EXIF, XMP, ICC, IPTC, C2PA/JUMBF) and comments; data untouched."""
-    if data[:2] != b"\xff\xd8":
-        raise ValueError("not a JPEG")
-    out = bytearray(b"\xff\xd8")
-    pos = 2
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:
-            raise ValueError("damaged JPEG segment structure")
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker == 0xDA:  # start of scan: the rest is entropy-coded data
-            out += data[pos:]
-            return bytes(out)
-        length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
-        segment = data[pos : pos + 2 + length]
-        if not (0xE1 <= marker <= 0xEF or marker == 0xFE):
-            out += segment
-        pos += 2 + length
-    raise ValueError("JPEG has no image data")
-
-
-_PNG_KEEP = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"pHYs",
-             b"acTL", b"fcTL", b"fdAT"}
-
-
-def strip_png(data: bytes) -> bytes:
-    """The PNG with only pixel-relevant chunks (text, eXIf, iCCP, C2PA caBX... dropped); data untouched."""
-    signature = b"\x89PNG\r\n\x1a\n"
-    if not data.startswith(signature):
-        raise ValueError("not a PNG")
-    out = bytearray(signature)
-    pos = len(signature)
-    while pos + 8 <= len(data):
-        length = struct.unpack(">I", data[pos : pos + 4])[0]
-        kind = data[pos + 4 : pos + 8]
-        chunk = data[pos : pos + 12 + length]
-        if kind in _PNG_KEEP:
-            out += chunk
-        pos += 12 + length
-        if kind == b"IEND":
-            break
-    return bytes(out)
-
-
 # --- video and audio ----------------------------------------------------------------------------------------------
 
 def _video(crf: int, scale: float) -> Callable[[MediaInfo, Path], None]:
     def make(media: MediaInfo, dst: Path) -> None:
-        from veracity.bench.launder import launder_video
+        from veracity.media.damage import launder_video
 
         long_side = max(media.width or 0, media.height or 0)
         launder_video(media, dst, crf=crf, max_side_px=max(2, round(long_side * scale)))
@@ -275,6 +216,6 @@ def _animated_stripped(media: MediaInfo, dst: Path) -> None:
 
 
 def _audio_recompressed(media: MediaInfo, dst: Path) -> None:
-    from veracity.bench.launder import launder_audio
+    from veracity.media.damage import launder_audio
 
     launder_audio(Path(media.path), dst)

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from rich.console import Console
 from typer.testing import CliRunner
 
+from veracity.bench.manifest import ManifestError
 from veracity.bench.runner import run_bench
 from veracity.samples import samples_dir
 
@@ -105,3 +107,31 @@ def test_cli_rejects_an_unknown_category(tiny_corpus: Path) -> None:
                                        "--timeout-s", "30"])
     assert outcome.exit_code == 2
     assert "unknown category nope" in outcome.output
+
+
+def test_neutral_bench_analyses_square_copies(tiny_corpus: Path, tmp_path: Path) -> None:
+    result = run_bench(tiny_corpus, launder="neutral", launder_cache=tmp_path / "cache", analyzers=FAST_ANALYZERS,
+                       categories=["image"], quiet=True)
+    items = {Path(i["path"]).name: i for i in result["items"]}
+    assert items["generated.png"]["container"] == "jpeg" and items["photo.jpg"]["error"] is None
+    assert result["config"]["launder"] is True and result["config"]["launder_recipe"] == "neutral"
+    assert {Image.open(p).size for p in (tmp_path / "cache").rglob("*.jpg")} == {(512, 512)}
+
+
+def test_an_unknown_laundering_recipe_is_a_usage_error(tiny_corpus: Path) -> None:
+    with pytest.raises(ManifestError, match="recipe"):
+        run_bench(tiny_corpus, launder="sepia", analyzers=FAST_ANALYZERS, quiet=True)
+
+
+@pytest.mark.parametrize(("option", "recipe"), [(["--launder"], "platform"), (["--launder", "neutral"], "neutral")])
+def test_cli_launder_takes_an_optional_recipe(tiny_corpus: Path, tmp_path: Path, option: list[str],
+                                              recipe: str) -> None:
+    from veracity.cli.app import app, launder_alone_means_platform
+
+    out = tmp_path / "bench.json"
+    argv = ["bench", str(tiny_corpus), *option, "--category", "audio", "--analyzers", "provenance.metadata",
+            "--launder-cache", str(tmp_path / "cache"), "--json", str(out)]
+    outcome = CliRunner().invoke(app, launder_alone_means_platform(argv))
+    assert outcome.exit_code == 0, outcome.output
+    assert json.loads(out.read_text())["config"]["launder_recipe"] == recipe
+    assert launder_alone_means_platform(["bench", "--launder", "c"]) == ["bench", "--launder", "platform", "c"]

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training"))
-
-from _oof import write_calibrated  # noqa: E402
-from train_fusion import load_rows  # noqa: E402
+from training.calibration import Platt
+from training.fusion import load_rows
+from training.protocol import write_legacy_oof
 
 
 def test_calibrated_scores_are_read_back_by_the_fusion_trainer(tmp_path: Path) -> None:
     oof = tmp_path / "oof" / "learned.x.json"
-    write_calibrated(oof, "learned.x", "leave-one-source_repo-out",
-                     {"plain": {"b.mp4": 2.0, "a.mp4": -1.0}, "bench": {"a.mp4": 0.0}}, scale=0.5, offset=0.25)
+    write_legacy_oof(oof, "learned.x", "leave-one-source_repo-out",
+                     {"plain": {"b.mp4": 2.0, "a.mp4": -1.0}, "bench": {"a.mp4": 0.0}}, Platt(0.5, 0.25))
     data = json.loads(oof.read_text())
     assert list(data["plain"]) == ["a.mp4", "b.mp4"]
     assert data["plain"]["b.mp4"] == round(1 / (1 + math.exp(-(0.5 * 2.0 + 0.25))), 4)

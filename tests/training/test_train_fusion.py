@@ -8,10 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "training"))
-
-from train_fusion import (  # noqa: E402
+from training.fusion import (
     Row,
     auc,
     choose_band,
@@ -36,7 +33,7 @@ def _rows(rng: np.random.Generator, n: int) -> list[Row]:
 def test_weights_stay_non_negative_and_follow_the_informative_analyzer() -> None:
     rows = _rows(np.random.default_rng(1), 200)
     names = ["good", "backwards", "noise"]
-    from train_fusion import balanced_weights, design
+    from training.fusion import balanced_weights, design
 
     x, y = design(rows, names), np.array([r.label for r in rows])
     w = fit_nonnegative_logistic(x, y, balanced_weights(y), c=1.0, prior=np.zeros(3))
@@ -47,7 +44,7 @@ def test_weights_stay_non_negative_and_follow_the_informative_analyzer() -> None
 
 def test_few_files_keep_the_weights_near_the_declared_ones() -> None:
     rows = _rows(np.random.default_rng(4), 12)
-    from train_fusion import balanced_weights, design
+    from training.fusion import balanced_weights, design
 
     x, y = design(rows, ["noise"]), np.array([r.label for r in rows])
     shrunk = fit_nonnegative_logistic(x, y, balanced_weights(y), c=0.003, prior=np.array([0.7]))
@@ -84,8 +81,7 @@ def _bench_run(path: Path, rng: np.random.Generator, variant_shift: float) -> No
 
 
 def test_training_end_to_end_writes_a_model_the_fusion_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import train_fusion
-
+    from training import fusion as train_fusion
     from veracity.fusion.v1 import trained_models
 
     rng = np.random.default_rng(5)

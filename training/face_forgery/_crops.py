@@ -31,7 +31,7 @@ class FileCrops:
 
 def _code_version() -> str:
     """This module's code and the bench laundering recipe (the "bench" crops come from laundered copies)."""
-    from veracity.bench.launder import RECIPE
+    from veracity.media.damage import RECIPE
 
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10] + f"-{RECIPE}"
 
@@ -60,7 +60,7 @@ def extract(path: Path) -> FileCrops:
 
 def _job(job: tuple[str, str, str, str]) -> tuple[str, str]:
     path, variant, out, launder_cache = job
-    from veracity.bench.launder import launder
+    from veracity.media.damage import launder
 
     source = Path(path) if variant == "plain" else launder(path, cache_dir=launder_cache or None)
     try:

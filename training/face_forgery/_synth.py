@@ -7,14 +7,9 @@ damage (``damage``), so size, JPEG state or colour statistics can't tell the cla
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from training.manipulations.face_swap import face_swap, self_blend_random  # noqa: E402
+from training.manipulations.face_swap import face_swap, self_blend_random
 
 P_SWAP = 0.25  # share of fakes that are swaps between two identities (the rest are self-blends)
 

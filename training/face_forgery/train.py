@@ -1,6 +1,6 @@
 """Train ``learned.face_forgery``: a compact CNN that finds blending seams in aligned face crops.
 
-    .venv/bin/python training/face_forgery/train.py --corpus ../shared/corpus [--jobs 2] [--folds 4]
+    .venv/bin/python -m training.face_forgery.train --corpus ../shared/corpus [--jobs 2] [--folds 4]
 
 Data: the real files of the corpus categories face_video, video, image and provenance give real aligned face crops
 (Veracity's own face pipeline, exactly as at analysis time; both as they are and after ``veracity bench
@@ -22,7 +22,6 @@ import argparse
 import csv
 import json
 import os
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -32,11 +31,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "training"))
 
-from _registry import record_sha256  # noqa: E402
+from training.cards import record_sha256  # noqa: E402
 
 SEED = 20260505
 CATEGORIES = ("face_video", "video", "image", "provenance")
@@ -74,7 +70,7 @@ _POOL: dict[str, Any] = {}
 
 def _bank_chunk(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Samples for real crops [start, stop): REAL_COPIES damaged reals and FAKES_PER_REAL damaged fakes each."""
-    from _synth import damage, make_fake
+    from training.face_forgery._synth import damage, make_fake
 
     start, stop, seed = job
     crops, marks, groups, identity = _POOL["crops"], _POOL["marks"], _POOL["groups"], _POOL["identity"]
@@ -134,7 +130,8 @@ def train_net(pictures: np.ndarray, labels: np.ndarray, origin: np.ndarray, epoc
     """Batches of BATCH/2 real crops, each with one damaged copy and one fake made from it (as in SBI: the
     network sees the same face with and without a seam, so only the seam tells them apart)."""
     import torch
-    from _net import SeamNet
+
+    from training.face_forgery._net import SeamNet
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -400,7 +397,8 @@ def main() -> None:
         return
 
     import torch
-    from _crops import cached_crops
+
+    from training.face_forgery._crops import cached_crops
 
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)

@@ -10,10 +10,10 @@ Sources (groups) for the split: real files by source repository, fake files by g
 NaturalSpeech, espeak-ng). Each group is scored by a model trained on all the other groups; AUCs below are over
 those held-out scores only. The shipped model is then fitted on everything.
 
-    .venv/bin/python training/voice_forensics/train.py --corpus ../shared/corpus [--copies 3]
+    .venv/bin/python -m training.voice_forensics.train --corpus ../shared/corpus [--copies 3]
 
-Writes src/veracity/models/voice_forensics.json and training/voice_forensics/metrics.json and prints the sha256
-to paste into the registry. Out-of-fold probabilities for the fusion trainer go to
+Writes src/veracity/models/voice_forensics.json and training/voice_forensics/metrics.json and records the model's
+sha256 in src/veracity/models/registry.json. Out-of-fold probabilities for the fusion trainer go to
 ``build/oof/audio.voice_forensics.json``: every corpus audio file, and every corpus video with a sound track, as it
 is ("plain") and after ``veracity bench --launder``'s recipe ("bench"), windowed and averaged as the analyzer does
 under the default profile, scored by the model fitted without the file's group (files of no training group: by the
@@ -34,17 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
+from training.cards import record_sha256
+from veracity.analyzers.audio._vad import detect_speech
+from veracity.analyzers.audio._voice_features import FEATURES, SAMPLE_RATE_HZ, feature_vector
+from veracity.analyzers.audio._voice_model import VoiceModel, file_windows
+from veracity.media.audio import load_mono
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "training"))
 ANALYZER_ID = "audio.voice_forensics"
-
-from _registry import record_sha256  # noqa: E402
-
-from veracity.analyzers.audio._vad import detect_speech  # noqa: E402
-from veracity.analyzers.audio._voice_features import FEATURES, SAMPLE_RATE_HZ, feature_vector  # noqa: E402
-from veracity.analyzers.audio._voice_model import VoiceModel, file_windows  # noqa: E402
-from veracity.media.audio import load_mono  # noqa: E402
 
 SENTENCES = (
     "The committee will meet again on Thursday to discuss the budget for next year.",
@@ -184,7 +181,7 @@ def analyzer_rows(path: Path) -> np.ndarray | None:
 def write_out_of_fold(corpus: Path, folds: dict[str, VoiceModel], final: VoiceModel, keep: list[int] | None,
                       cache: Path, out: Path) -> Path:
     """p_synthetic per corpus file (plain and bench-laundered) from the model that never saw the file's group."""
-    from veracity.bench.launder import RECIPE, launder
+    from veracity.media.damage import RECIPE, launder
     from veracity.media.probe import probe
 
     with open(corpus / "MANIFEST.csv", newline="") as handle:

@@ -77,12 +77,24 @@ def _validate(rows: list[ManifestRow], all_rows: list[ManifestRow], categories: 
         registry.get(analyzer_id)
 
 
+def _recipe(launder: bool | str) -> str | None:
+    from veracity.media.damage import RECIPES
+
+    if launder is True:
+        return "platform"
+    if launder is False or launder is None:
+        return None
+    if launder not in RECIPES:
+        raise ManifestError(f"unknown laundering recipe {launder!r} (known: {', '.join(RECIPES)})")
+    return str(launder)
+
+
 def run_bench(
     corpus: Path,
     *,
     manifest: Path | None = None,
     json_out: Path | None = None,
-    launder: bool = False,
+    launder: bool | str = False,
     profile: str = "default",
     categories: Sequence[str] | None = None,
     limit: int | None = None,
@@ -96,8 +108,11 @@ def run_bench(
 ) -> dict[str, Any]:
     """Run the benchmark, print its tables, write ``json_out`` if given, and return what it writes.
 
-    Raises ``VeracityError`` (``ManifestError``) for a bad manifest, category, profile or analyzer id.
+    ``launder``: ``True`` or ``"platform"`` re-encodes every file as a social platform would first, ``"neutral"``
+    with the neutral recipe (``veracity.media.damage``). Raises ``VeracityError`` (``ManifestError``) for a bad
+    manifest, category, profile, analyzer id or recipe.
     """
+    recipe = _recipe(launder)
     if console is None:
         console = Console()
         if not console.is_terminal:
@@ -114,7 +129,8 @@ def run_bench(
     settings = Settings(profile=Profile(profile), file_timeout_s=timeout_s or DEFAULT_TIMEOUT_S)
     settings_json = settings.to_json()
     calls = [
-        Call(index, run_task, (Task(str(Path(corpus) / row.path), settings_json, analyzer_ids, launder=launder,
+        Call(index, run_task, (Task(str(Path(corpus) / row.path), settings_json, analyzer_ids,
+                                    launder=recipe is not None, launder_recipe=recipe or "platform",
                                     launder_cache=cache),))
         for index, row in enumerate(rows)
     ]
@@ -145,7 +161,8 @@ def run_bench(
         **({"peers": peer_comparison(items, peers)} if peers else {}),
         "items": items,
         "config": {
-            "corpus": str(corpus), "manifest": str(manifest) if manifest else "MANIFEST.csv", "launder": launder,
+            "corpus": str(corpus), "manifest": str(manifest) if manifest else "MANIFEST.csv",
+            "launder": recipe is not None, "launder_recipe": recipe,
             "profile": profile, "categories": list(categories) if categories else None, "limit": limit,
             "analyzers": analyzer_versions, "workers": workers,
             "timeout_s": timeout_s, "tool_version": __version__, "date": started_at,

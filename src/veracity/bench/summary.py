@@ -125,7 +125,9 @@ def analyzer_table(aucs: dict[str, dict[str, dict[str, Any]]], categories: Seque
 
 def print_summary(console: Console, result: dict[str, Any]) -> None:
     config = result["config"]
-    title = f"veracity bench — {'laundered' if config['launder'] else 'plain'} files, profile {config['profile']}"
+    recipe = config.get("launder_recipe") or ("platform" if config["launder"] else None)
+    files = {None: "plain", "platform": "laundered", "neutral": "neutral-laundered"}.get(recipe, str(recipe))
+    title = f"veracity bench — {files} files, profile {config['profile']}"
     console.print(metrics_table(result["metrics"], title))
     if result["analyzer_auc"]:
         console.print(analyzer_table(result["analyzer_auc"], [c for c in result["metrics"] if c != ALL]))

@@ -103,7 +103,10 @@ def bench(
     corpus: Annotated[Path, typer.Argument(help="Corpus folder with a MANIFEST.csv.")],
     manifest: Annotated[Path | None, typer.Option(help="Manifest CSV (default: CORPUS/MANIFEST.csv).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics and per-file items here.")] = None,
-    launder: Annotated[bool, typer.Option(help="Re-encode every file as a social platform would, first.")] = False,
+    launder: Annotated[str | None, typer.Option(
+        metavar="[platform|neutral]",
+        help="Re-encode every file first: alone or 'platform', as a social platform would; 'neutral': square crop "
+        "at a random spot, 512x512, 8 fps, first 5 s of video / 6 s of audio.")] = None,
     profile: Annotated[str, typer.Option(help="fast | default | thorough")] = "default",
     category: Annotated[list[str] | None, typer.Option(help="Only these categories (repeatable).")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many files per category (for quick runs).")] = None,
@@ -119,7 +122,7 @@ def bench(
     from veracity.errors import VeracityError
 
     try:
-        run_bench(corpus, manifest=manifest, json_out=json_out, launder=launder, profile=profile,
+        run_bench(corpus, manifest=manifest, json_out=json_out, launder=launder or False, profile=profile,
                   categories=category, limit=limit, workers=workers, timeout_s=timeout_s,
                   analyzers=[a.strip() for a in analyzers.split(",") if a.strip()] if analyzers else None,
                   launder_cache=launder_cache, peers=peer)
@@ -207,9 +210,23 @@ from veracity.cli._models import models_app  # noqa: E402
 app.add_typer(models_app, name="models")
 
 
+LAUNDER_RECIPES = ("platform", "neutral")
+
+
+def launder_alone_means_platform(argv: list[str]) -> list[str]:
+    """``bench --launder`` with no recipe after it means the platform recipe: spell that value out for the parser
+    (an option whose value may be left out is not something the parser offers)."""
+    out = []
+    for index, token in enumerate(argv):
+        out.append(token)
+        if token == "--launder" and (index + 1 == len(argv) or argv[index + 1] not in LAUNDER_RECIPES):
+            out.append("platform")
+    return out
+
+
 def main() -> None:
     try:
-        app()
+        app(args=launder_alone_means_platform(sys.argv[1:]))
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

@@ -28,7 +28,8 @@ class Task:
     sha256: str = ""
     analyze: bool = True  # False: only fingerprint (the result is already stored)
     fingerprint: bool = False
-    launder: bool = False  # bench: analyse the platform-laundered copy instead
+    launder: bool = False  # bench: analyse the laundered copy instead
+    launder_recipe: str = "platform"  # veracity.media.damage recipe: "platform" or "neutral"
     launder_cache: str | None = None
     robustness: bool = False  # also re-analyse damaged copies (``veracity.robustness``)
 
@@ -88,9 +89,9 @@ def run_task(task: Task) -> TaskResult:
     fields: dict[str, Any] = {}
     if task.launder:
         try:
-            from veracity.bench.launder import launder
+            from veracity.media.damage import launder
 
-            path = str(launder(task.path, task.launder_cache))
+            path = str(launder(task.path, task.launder_cache, recipe=task.launder_recipe))  # type: ignore[arg-type]
             fields["launder_seconds"] = round(time.perf_counter() - started, 4)
         except Exception as exc:  # noqa: BLE001 - a file that can't be laundered is a per-file error
             return _failed(task, f"launder failed: {reason(exc, task.path)}", started)

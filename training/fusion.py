@@ -1,6 +1,6 @@
 """Train the calibrated fusion (``fusion_v1``) that turns analyzer outputs into one honest probability.
 
-    .venv/bin/python training/train_fusion.py --corpus ../shared/corpus [--workers 2] [--oof build/oof]
+    .venv/bin/python -m training.fusion --corpus ../shared/corpus [--workers 2] [--oof build/oof]
 
 Input: two ``veracity bench --json`` runs over the corpus (files as they are, and after ``--launder``), which hold
 every analyzer's ``p_synthetic`` per file; they are made first (``build/fusion/bench-*.json``) unless present.
@@ -36,10 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from training.cards import record_sha256
 from veracity.fusion.v1 import model_key
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # training/ is a folder of scripts, not a package
-from _registry import record_sha256  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS_DIR = REPO / "src" / "veracity" / "models"
@@ -320,7 +318,7 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         "",
         "Turns the analyzers' `p_synthetic` into one probability per file, one logistic model per media kind, after "
         "decisive provenance (declared AI origin, decoded generator watermarks) has had its say. Recreated by "
-        "`make train-fusion` (`training/train_fusion.py`; its docstring gives the method).",
+        "`make train-fusion` (`training/fusion.py`; its docstring gives the method).",
         "",
         "**Training data**: two `veracity bench` runs over `../shared/corpus` (files as they are, and laundered), "
         "real and fake labels only, files settled by decisive provenance left out. Corpus-trained models "

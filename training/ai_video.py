@@ -1,7 +1,7 @@
 """Train the AI-generated video detector (``learned.ai_video``) and write its JSON model, metrics, card and
 out-of-fold scores.
 
-    .venv/bin/python training/train_ai_video.py --corpus ../shared/corpus [--jobs 2]
+    .venv/bin/python -m training.ai_video --corpus ../shared/corpus [--jobs 2]
 
 Data: the corpus ``video`` category (text-to-video / image-to-video GIFs against camera clips) and the real clips
 of ``face_video`` (more, and different, camera footage: 25/30 fps talking heads). The ``face_video`` fakes are
@@ -17,7 +17,7 @@ MuseV / FaceForensics++ / interview clips at 4–5% excepted, which stay here). 
 (plain) is not fitted, and its plain / bench copies get an out-of-fold score only when the analyzer would not
 abstain on that copy. Every clip is measured as it is ("plain"),
 after ``veracity bench --launder``'s recipe ("bench") and after ``LAUNDERS`` randomised launderings
-(``training/_laundering.py``: random start/length, 6–30 fps conversion, crop/aspect/resize, CRF 20–32); the fit
+(``veracity.media.damage``: random start/length, 6–30 fps conversion, crop/aspect/resize, CRF 20–32); the fit
 uses only the randomised launderings, so frame rate, length, size and codec can't act as shortcuts.
 
 Evaluation: leave-one-source-repository-out; the pooled out-of-fold predictions give AUC per category and per
@@ -32,8 +32,8 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import inspect
 import json
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -43,9 +43,9 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # training/ is a folder of scripts, not a package
-from _oof import write_calibrated  # noqa: E402
-from _registry import record_sha256  # noqa: E402
+from training.calibration import Platt
+from training.cards import record_sha256
+from training.protocol import write_legacy_oof
 
 SEED = 20261
 LAUNDERS = 3  # randomised launderings per clip
@@ -67,7 +67,7 @@ def in_fit(row: dict[str, str]) -> bool:
 
 def _gate_fractions(job: tuple[str, str]) -> dict[str, float | None]:
     from veracity.analyzers.learned import _face_temporal, _temporal
-    from veracity.bench.launder import launder
+    from veracity.media.damage import launder
     from veracity.media.probe import probe
 
     corpus, rel_path = job
@@ -142,10 +142,8 @@ def default_still_model() -> Path:
 
 def _features_for_file(job: tuple[str, str, str, str]) -> list[tuple[str, np.ndarray | None, dict[str, float]]]:
     """(variant, features or None when the analyzer would abstain, meta) for plain, bench and random copies."""
-    from _laundering import decoded_start, random_launder_video
-
     from veracity.analyzers.learned._tabular import TabularModel
-    from veracity.bench.launder import launder
+    from veracity.media.damage import decoded_start, launder, random_launder_video
     from veracity.media.probe import probe
 
     corpus, rel_path, launder_cache, still_path = job
@@ -173,10 +171,10 @@ Rows = list[tuple[str, str, np.ndarray | None, dict[str, float]]]  # (variant, f
 
 def code_version(still_path: Path) -> str:
     from veracity.analyzers.learned import _ai_image_features, _temporal
-    from veracity.bench.launder import RECIPE
+    from veracity.media.damage import RECIPE, random_launder_video
 
     parts = [Path(_temporal.__file__).read_bytes(), Path(_ai_image_features.__file__).read_bytes(),
-             still_path.read_bytes(), (Path(__file__).parent / "_laundering.py").read_bytes()]
+             still_path.read_bytes(), inspect.getsource(random_launder_video).encode()]
     return hashlib.sha256(b"".join(parts)).hexdigest()[:12] + f"-{LAUNDERS}-{SEED}-{RECIPE}"
 
 
@@ -194,7 +192,7 @@ def extract(corpus: Path, rows: list[dict[str, str]], jobs: int, cache: Path, st
                 out.append((entry["variant"], row["path"], x, entry["meta"]))
         else:
             todo.append(row)
-    launder_cache = ""  # veracity.bench.launder's default cache, shared with `veracity bench --launder`
+    launder_cache = ""  # veracity.media.damage's default cache, shared with `veracity bench --launder`
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         results = pool.map(_features_for_file, [(str(corpus), r["path"], launder_cache, str(still_path)) for r in todo])
         for row, result in zip(todo, results, strict=True):
@@ -246,7 +244,7 @@ def make_model(candidate: str) -> Any:
 
 
 def _fit(model: Any, x: np.ndarray, y: np.ndarray, files: list[str]) -> None:
-    """Each file weighs the same within its class and both classes weigh the same (as train_ai_image.py)."""
+    """Each file weighs the same within its class and both classes weigh the same (as training/ai_image.py)."""
     counts: dict[str, int] = defaultdict(int)
     for f in files:
         counts[f] += 1
@@ -412,7 +410,7 @@ def model_card(summary: dict[str, Any]) -> str:
         "the talking-head animators (SadTalker, GeneFace, SyncTalk) warp one photo, so their texture is too "
         "stable — the opposite of the flicker this model reads (fitting them made the residual features point "
         "both ways). Each clip is fitted only through "
-        f"{LAUNDERS} randomised launderings (`training/_laundering.py`: random start and 1.5–3 s length, "
+        f"{LAUNDERS} randomised launderings (`veracity.media.damage`: random start and 1.5–3 s length, "
         "frame-rate conversion to 6–30 fps by repeating/dropping frames, random crop with aspect 1:2..2:1, longest "
         "side 256–960 px, H.264 CRF 20–32); each file weighs the same, both classes weigh the same. Seed "
         f"{SEED}; `make train-ai-video` recreates the model. Platt scaling (classes weighed equally) on the "
@@ -536,7 +534,7 @@ def main() -> None:
     model_path.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
     check = TabularModel.from_json(model_path).log_odds(x_fit[:20])
     assert np.allclose(check, scale * model.decision_function(x_fit[:20]) + offset, atol=1e-6)
-    write_calibrated(args.oof, ANALYZER_ID, "leave-one-source_repo-out", oofs[SHIPPED]["scores"], scale, offset)
+    write_legacy_oof(args.oof, ANALYZER_ID, "leave-one-source_repo-out", oofs[SHIPPED]["scores"], Platt(scale, offset))
     summary: dict[str, Any] = {
         "model": MODEL_NAME, "shipped": SHIPPED, "n_features": len(cols), "seed": SEED,
         "split": "leave-one-source_repo-out", "sha256": record_sha256(model_path),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import wave
 from fractions import Fraction
 from pathlib import Path
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
-from veracity.bench.launder import launder
+from veracity.media.damage import launder
 from veracity.media.probe import probe
 from veracity.samples import samples_dir
 
@@ -160,3 +161,95 @@ def test_unreadable_file_fails_with_a_reason(tmp_path: Path) -> None:
     src.write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 4)
     with pytest.raises(VeracityError, match="broken.jpg"):
         launder(src, tmp_path / "cache")
+
+
+# --- the neutral recipe -----------------------------------------------------------------------------------------
+
+
+def _moving_video(path: Path, size: tuple[int, int], fps: int, seconds: float, *, with_sound: bool = False) -> Path:
+    """An H.264 clip whose bright bar moves one column per frame (so repeated or dropped frames are visible)."""
+    import av
+
+    width, height = size
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        sound = out.add_stream("aac", rate=44_100, layout="mono") if with_sound else None
+        for index in range(int(fps * seconds)):
+            rgb = np.full((height, width, 3), 30, np.uint8)
+            rgb[:, (index * 7) % width : (index * 7) % width + 20] = (230, 200, 40)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, fps)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+        if sound is not None:
+            t = np.arange(int(44_100 * seconds)) / 44_100
+            tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+            for start in range(0, tone.size, 1024):
+                chunk = av.AudioFrame.from_ndarray(tone[None, start : start + 1024], format="flt", layout="mono")
+                chunk.sample_rate, chunk.pts = 44_100, start
+                out.mux(sound.encode(chunk))
+            out.mux(sound.encode(None))
+    return path
+
+
+def _frame_count(path: Path) -> int:
+    import av
+
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def test_neutral_image_is_a_512_square_jpeg_whatever_its_shape(tmp_path: Path) -> None:
+    wide = launder(_png_with_metadata(tmp_path / "wide.png", (1500, 900)), tmp_path / "cache", recipe="neutral")
+    small = tmp_path / "small.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (200, 300, 3), dtype=np.uint8)).save(small)
+    tall = launder(small, tmp_path / "cache", recipe="neutral")
+    for out in (wide, tall):
+        with Image.open(out) as image:
+            assert image.format == "JPEG" and image.size == (512, 512) and not image.info.get("exif")
+    assert launder(small, tmp_path / "cache") != tall  # the platform copy is another file of the cache
+
+
+def test_neutral_crop_spot_follows_the_file_hash(tmp_path: Path) -> None:
+    from veracity.media.damage import square_spot
+
+    spots = {square_spot(1600, 900, hashlib.sha256(bytes([seed])).hexdigest()) for seed in range(40)}
+    assert all(y0 == 0 and side == 900 and 0 <= x0 <= 700 for x0, y0, side in spots)
+    assert len({x0 for x0, _, _ in spots}) > 20  # a random spot, not the centre
+    assert square_spot(1600, 900, "ab" * 32) == square_spot(1600, 900, "ab" * 32)
+    src = _png_with_metadata(tmp_path / "a.png", (900, 500))
+    first = launder(src, tmp_path / "one", recipe="neutral").read_bytes()
+    assert launder(src, tmp_path / "two", recipe="neutral").read_bytes() == first  # the same copy every time
+
+
+def test_neutral_video_is_square_512_at_8_fps_and_at_most_5_s(tmp_path: Path) -> None:
+    src = _moving_video(tmp_path / "long.mp4", (640, 360), fps=25, seconds=7.0, with_sound=True)
+    out = launder(src, tmp_path / "cache", recipe="neutral")
+    info = probe(out)
+    assert out.suffix == ".mp4" and (info.width, info.height) == (512, 512)
+    assert info.fps == pytest.approx(8.0)
+    assert _frame_count(out) == 40  # 5 s at 8 fps, from a 7 s clip at 25 fps
+    assert info.duration_s is not None and 4.9 <= info.duration_s <= 5.2
+    assert info.has_audio
+
+
+def test_neutral_short_clip_keeps_its_length_at_8_fps(tmp_path: Path) -> None:
+    src = _moving_video(tmp_path / "short.mp4", (300, 500), fps=30, seconds=2.0)
+    out = launder(src, tmp_path / "cache", recipe="neutral")
+    info = probe(out)
+    assert (info.width, info.height) == (512, 512) and info.fps == pytest.approx(8.0)
+    assert _frame_count(out) == 16
+
+
+def test_neutral_audio_keeps_the_first_6_s(tmp_path: Path) -> None:
+    out = launder(_wav(tmp_path / "long.wav", seconds=9.0), tmp_path / "cache", recipe="neutral")
+    info = probe(out)
+    assert out.suffix == ".mp3" and info.duration_s is not None and 5.9 <= info.duration_s <= 6.2
+    short = probe(launder(_wav(tmp_path / "short.wav", seconds=2.0), tmp_path / "cache", recipe="neutral"))
+    assert short.duration_s is not None and short.duration_s < 2.3
+
+
+def test_an_unknown_recipe_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown recipe"):
+        launder(_wav(tmp_path / "a.wav"), tmp_path / "cache", recipe="tiktok")  # type: ignore[arg-type]

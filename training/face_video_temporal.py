@@ -1,7 +1,7 @@
 """Train the face-clip temporal detector (``learned.face_video_temporal``) and write its JSON model, metrics, card
 and out-of-fold scores.
 
-    .venv/bin/python training/train_face_video_temporal.py --corpus ../shared/corpus [--jobs 2]
+    .venv/bin/python -m training.face_video_temporal --corpus ../shared/corpus [--jobs 2]
 
 Why a separate model: ``learned.ai_video`` reads texture that *swims* (re-invented every frame, as diffusion video
 does); talking-head generators (SadTalker, MuseV, GeneFace, SyncTalk) warp one photo or render a NeRF, so their
@@ -15,7 +15,7 @@ Data: every corpus ``video`` / ``face_video`` clip on which the analyzer does no
 ``MIN_FACE_FRACTION`` of the frame on the median analysed frame): the ``face_video`` category (talking heads, face
 swaps, reenactments against camera footage) and the few ``video`` clips with a face (portraits, people). Every clip
 is measured as it is ("plain"), after ``veracity bench --launder``'s recipe ("bench") and after ``LAUNDERS``
-randomised launderings (``training/_laundering.py``: random start/length, 6–30 fps, crop/aspect/resize, CRF 20–32);
+randomised launderings (``veracity.media.damage``: random start/length, 6–30 fps, crop/aspect/resize, CRF 20–32);
 the fit uses only the randomised launderings, so frame rate, length, size and codec can't act as shortcuts.
 
 Evaluation: leave-one-source-repository-out (every repository here holds one generator's fakes, so a generator's
@@ -29,8 +29,8 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import inspect
 import json
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # training/ is a folder of scripts, not a package
-from _oof import write_calibrated  # noqa: E402
-from _registry import record_sha256  # noqa: E402
+from training.calibration import Platt
+from training.cards import record_sha256
+from training.protocol import write_legacy_oof
 
 SEED = 20263
 LAUNDERS = 3
@@ -80,9 +80,7 @@ def _measure(path: Path) -> tuple[np.ndarray | None, dict[str, float]]:
 
 
 def _features_for_file(job: tuple[str, str]) -> list[tuple[str, np.ndarray | None, dict[str, float]]]:
-    from _laundering import decoded_start, random_launder_video
-
-    from veracity.bench.launder import launder
+    from veracity.media.damage import decoded_start, launder, random_launder_video
     from veracity.media.probe import probe
 
     corpus, rel_path = job
@@ -108,10 +106,10 @@ def _features_for_file(job: tuple[str, str]) -> list[tuple[str, np.ndarray | Non
 
 def code_version() -> str:
     from veracity.analyzers.learned import _face_temporal, _temporal
-    from veracity.bench.launder import RECIPE
+    from veracity.media.damage import RECIPE, random_launder_video
 
     parts = [Path(_temporal.__file__).read_bytes(), Path(_face_temporal.__file__).read_bytes(),
-             (Path(__file__).parent / "_laundering.py").read_bytes()]
+             inspect.getsource(random_launder_video).encode()]
     return hashlib.sha256(b"".join(parts)).hexdigest()[:12] + f"-{LAUNDERS}-{SEED}-{RECIPE}"
 
 
@@ -357,7 +355,7 @@ def model_card(summary: dict[str, Any]) -> str:
         "and `video` clip on which the analyzer does not abstain (talking-head generators SadTalker, MuseV, "
         "GeneFace, SyncTalk; face swaps and reenactments from FaceForensics++ / DFDC / CViT; the `video` clips "
         "with a face: generated portraits and camera clips with people). Each clip is fitted only through "
-        f"{LAUNDERS} randomised launderings (`training/_laundering.py`: random start and 1.5–3 s length, 6–30 fps, "
+        f"{LAUNDERS} randomised launderings (`veracity.media.damage`: random start and 1.5–3 s length, 6–30 fps, "
         "random crop with aspect 1:2..2:1, longest side 256–960 px, H.264 CRF 20–32); each file weighs the same, "
         f"both classes weigh the same. Seed {SEED}; `make train-face-video-temporal` recreates the model. Platt "
         "scaling (classes weighed equally) on the out-of-fold scores of the random launderings calibrates it.",
@@ -477,7 +475,7 @@ def main() -> None:
     model_path.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
     check = TabularModel.from_json(model_path).log_odds(x_fit[:20])
     assert np.allclose(check, scale * model.decision_function(x_fit[:20]) + offset, atol=1e-6)
-    write_calibrated(args.oof, ANALYZER_ID, "leave-one-source_repo-out", oofs[SHIPPED]["scores"], scale, offset)
+    write_legacy_oof(args.oof, ANALYZER_ID, "leave-one-source_repo-out", oofs[SHIPPED]["scores"], Platt(scale, offset))
     by_category: dict[str, int] = defaultdict(int)
     for f in fit_files:
         by_category[f"{meta[f]['category']} {meta[f]['label']}"] += 1

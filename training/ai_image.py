@@ -1,11 +1,11 @@
 """Train the full-frame AI-image detector (``learned.ai_image``) and write its JSON model, metrics and card.
 
-    .venv/bin/python training/train_ai_image.py --corpus ../shared/corpus [--jobs 2]
+    .venv/bin/python -m training.ai_image --corpus ../shared/corpus [--jobs 2]
 
 Data: the corpus ``image`` category, the ``provenance`` fakes that are pixel-generated pictures (the c2pa-rs test
 fixtures are left out: their label is what the manifest asserts, not what the pixels are), and three evenly spread
 frames of every ``video`` clip. Every training picture is first passed through randomised laundering
-(``training/_laundering.py``) several times, so format, size and aspect ratio can't act as shortcuts.
+(``veracity.media.damage``) several times, so format, size and aspect ratio can't act as shortcuts.
 
 Evaluation: leave-one-source-repository-out; the pooled out-of-fold predictions give AUC per category and per
 generator, on the files as they are ("plain"), after ``veracity bench --launder``'s recipe ("bench") and after a
@@ -24,7 +24,6 @@ import argparse
 import csv
 import hashlib
 import json
-import sys
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -34,8 +33,7 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # training/ is a folder of scripts, not a package
-from _registry import record_sha256  # noqa: E402
+from training.cards import record_sha256
 
 SEED = 20260
 IMAGE_LAUNDERS = 4  # randomised launderings per still picture
@@ -87,10 +85,8 @@ def _pictures(path: Path, kind: str) -> list[tuple[int | None, np.ndarray]]:
 
 def _features_for_file(job: tuple[str, str, str, str]) -> list[tuple[str, str, np.ndarray]]:
     """(variant, frame key, features) for one file: plain, bench recipe, and the randomised launderings."""
-    from _laundering import random_launder
-
     from veracity.analyzers.learned._ai_image_features import image_features
-    from veracity.bench.launder import launder
+    from veracity.media.damage import launder, random_launder
 
     corpus, rel_path, kind, cache_dir = job
     path = Path(corpus) / rel_path
@@ -119,9 +115,7 @@ def feature_code_digest() -> str:
     import importlib
     import inspect
 
-    from _laundering import random_launder
-
-    from veracity.bench.launder import RECIPE
+    from veracity.media.damage import RECIPE, random_launder
 
     digest = hashlib.sha256(inspect.getsource(random_launder).encode() + RECIPE.encode())
     for name in ("analyzers.learned._ai_image_features", "media.animated", "media.image", "media.probe",
@@ -337,8 +331,8 @@ def _analyzer_view(path: Path, colour_only: bool) -> np.ndarray | None:
 
 
 def _views_for_file(job: tuple[str, str, bool]) -> tuple[dict[str, np.ndarray], list[str]]:
-    from veracity.bench.launder import launder
     from veracity.errors import VeracityError
+    from veracity.media.damage import launder
 
     corpus, rel_path, colour_only = job
     views: dict[str, np.ndarray] = {}
