@@ -54,6 +54,10 @@ def _has_media(folder: Path) -> bool:
     return bool(rows) and (folder / rows[0].path).is_file()
 
 
+TRAIN_CORPUS = default_corpus("train")  # the defaults, resolved once (trainers: prefer --train-corpus)
+UNSEEN_CORPUS = default_corpus("unseen")
+
+
 @dataclass(frozen=True)
 class Row:
     """One labelled file of either corpus."""
