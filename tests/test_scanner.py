@@ -9,7 +9,7 @@ import pytest
 
 from veracity.analyzers import registry
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
-from veracity.config import Settings
+from veracity.config import Profile, Settings
 from veracity.evidence import AnalyzerResult, MediaInfo, MediaKind, Status
 from veracity.scanner import Scanner
 
@@ -83,7 +83,7 @@ def test_progress_events_cover_every_planned_analyzer() -> None:
     events = []
     report = Scanner(Settings()).check(SAMPLES / "camera_photo.jpg", progress=events.append)
     finished = [e.analyzer_id for e in events if e.status == "finished"]
-    assert finished == [r.analyzer_id for r in report.results]
+    assert sorted(finished) == sorted(r.analyzer_id for r in report.results)  # in completion order
     assert events[-1].done == events[-1].total
 
 
@@ -112,3 +112,90 @@ def test_third_party_plugin_found_through_entry_points(tmp_path: Path, monkeypat
     finally:
         sys.modules.pop("veracity_demo_plugin", None)
         registry.available.cache_clear()
+
+
+_SHARED_CALLS: list[int] = []
+_LOOPS: list[int] = []
+
+
+class SharedReaderA(Analyzer):
+    info = AnalyzerInfo(id="test.shared_a", version="1", title="", summary="", media_kinds=IMAGE_ONLY)
+
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        def decode() -> int:
+            _SHARED_CALLS.append(1)
+            time.sleep(0.5)
+            return 7
+
+        assert ctx.cached("test.shared", decode) == 7
+        return self.result(Status.OK, p_synthetic=0.3)
+
+
+class SharedReaderB(SharedReaderA):
+    info = AnalyzerInfo(id="test.shared_b", version="1", title="", summary="", media_kinds=IMAGE_ONLY)
+
+
+class Looping(Analyzer):
+    """Works in a loop that asks the context between steps, as frame loops do; never finishes on its own."""
+
+    info = AnalyzerInfo(id="test.looping", version="1", title="", summary="", media_kinds=IMAGE_ONLY)
+
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        while True:
+            _LOOPS.append(1)
+            ctx.checkpoint()
+            time.sleep(0.01)
+
+
+@pytest.fixture()
+def with_concurrency_analyzers(monkeypatch: pytest.MonkeyPatch):
+    extra = {cls.info.id: cls for cls in (SharedReaderA, SharedReaderB, Looping, Sleepy)}
+    builtin = dict(registry.available())
+    monkeypatch.setattr(registry, "available", lambda: {**builtin, **extra})
+
+
+def test_analyzers_run_concurrently_and_share_one_decode(with_concurrency_analyzers) -> None:
+    _SHARED_CALLS.clear()
+    events = []
+    scanner = Scanner(Settings(), ["test.shared_a", "test.shared_b", "provenance.metadata"], threads=3)
+    report = scanner.check(SAMPLES / "camera_photo.jpg", progress=events.append)
+    assert [r.analyzer_id for r in report.results] == ["test.shared_a", "test.shared_b", "provenance.metadata"]
+    assert all(r.status is Status.OK for r in report.results)
+    assert len(_SHARED_CALLS) == 1  # both asked at once; the second waited for the first one's decode
+    started = [e.analyzer_id for e in events if e.status == "started"]
+    assert sorted(started) == sorted(r.analyzer_id for r in report.results)
+    assert [e.done for e in events if e.status == "finished"] == [1, 2, 3]
+
+
+def test_concurrent_analyzers_keep_their_time_limits_and_a_timed_out_one_stops(with_concurrency_analyzers) -> None:
+    _LOOPS.clear()
+    scanner = Scanner(Settings(analyzer_timeout_s=0.5), ["test.looping", "test.sleepy", "provenance.metadata"],
+                      threads=3)
+    report = scanner.check(SAMPLES / "camera_photo.jpg")
+    by_id = {r.analyzer_id: r for r in report.results}
+    assert by_id["test.looping"].status is Status.TIMEOUT and by_id["test.sleepy"].status is Status.TIMEOUT
+    assert by_id["provenance.metadata"].status is Status.OK
+    assert "test.looping" not in {c.analyzer_id for c in report.verdict.contributions}
+    # The looping analyzer is refused at its next step instead of running on unseen.
+    for _ in range(500):
+        if "test.looping" not in scanner.abandoned():
+            break
+        time.sleep(0.01)
+    assert "test.looping" not in scanner.abandoned()
+    loops = len(_LOOPS)
+    time.sleep(0.1)
+    assert len(_LOOPS) == loops
+
+
+def test_fast_profile_runs_a_visual_analyzer_on_video_and_images_and_says_what_it_skipped() -> None:
+    scanner = Scanner(Settings(profile=Profile.FAST))
+    for name in ("moving_shapes.mp4", "camera_photo.jpg"):
+        report = scanner.check(SAMPLES / name)
+        ran = {r.analyzer_id for r in report.results}
+        visual = {i for i in ran if not i.startswith(("provenance.", "audio."))}
+        assert visual, name
+        skipped = scanner.skipped(report.media)
+        assert "face.blending" in skipped and not set(skipped) & ran
+        assert any(line.startswith("Skipped as slow in this profile") for line in report.verdict.missing), name
+    video = scanner.check(SAMPLES / "moving_shapes.mp4")
+    assert next(r for r in video.results if r.analyzer_id == "learned.ai_image").status is Status.OK

@@ -31,12 +31,24 @@ def png_bytes(rgb: np.ndarray, max_side_px: int = 800) -> bytes:
 
 
 def heatmap_overlay(
-    rgb: np.ndarray, heat: np.ndarray, *, alpha: float = 0.55, box_xyxy: tuple[int, int, int, int] | None = None
+    rgb: np.ndarray, heat: np.ndarray, *, alpha: float = 0.55, box_xyxy: tuple[int, int, int, int] | None = None,
+    max_side_px: int = 1024,
 ) -> np.ndarray:
-    """Blend a [0, 1] heatmap (any size; resized to the image) over a greyed copy of the image."""
+    """Blend a [0, 1] heatmap (any size; resized to the image) over a greyed copy of the image.
+
+    The overlay is made at most ``max_side_px`` on its longest side (the box, in the image's pixels, is scaled
+    with it): evidence pictures are shown small, and a full-resolution float copy of a 24-MP photo costs ~1 GB.
+    """
     from PIL import Image
 
     height, width = rgb.shape[:2]
+    if max(height, width) > max_side_px:
+        scale = max_side_px / max(height, width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        rgb = np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize(size, Image.Resampling.BOX))
+        if box_xyxy is not None:
+            box_xyxy = tuple(round(v * scale) for v in box_xyxy)  # type: ignore[assignment]
+        height, width = rgb.shape[:2]
     heat_img = Image.fromarray((np.clip(heat, 0, 1) * 255).astype(np.uint8)).resize((width, height))
     colours = colorize(np.asarray(heat_img, dtype=np.float32) / 255.0).astype(np.float32)
     grey = rgb.astype(np.float32).mean(axis=2, keepdims=True).repeat(3, axis=2)

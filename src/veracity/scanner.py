@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,16 +34,50 @@ class Progress:
 ProgressHook = Callable[[Progress], None]
 
 
-class Scanner:
-    """Keeps loaded analyzers between files, so weights load once per batch."""
+def default_threads() -> int:
+    """Analyzers of one file run in this many threads (``VERACITY_ANALYZER_THREADS``; default: the CPU count,
+    at most 4). Their heavy work is numpy, OpenCV, Pillow and onnxruntime, which release the GIL."""
+    configured = os.environ.get("VERACITY_ANALYZER_THREADS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(4, os.cpu_count() or 1))
 
-    def __init__(self, settings: Settings | None = None, analyzer_ids: Sequence[str] | None = None) -> None:
+
+@dataclass
+class _Run:
+    """One planned analyzer's run inside ``Scanner.check``."""
+
+    position: int
+    cls: type[Analyzer]
+    future: Future[AnalyzerResult] | None = None
+    started: float | None = None  # perf_counter when its thread picked it up
+    thread: int | None = None
+    announced: bool = False
+    result: AnalyzerResult | None = None
+
+
+class Scanner:
+    """Keeps loaded analyzers between files, so weights load once per batch.
+
+    The analyzers of one file run concurrently in ``threads`` threads (one at a time with ``threads=1``); each has
+    ``settings.analyzer_timeout_s`` from the moment it starts. A thread cannot be killed: an analyzer past its limit
+    is reported as timed out, and the shared context refuses it any further shared work (``AnalysisCancelled`` at
+    its next ``ctx.cached``/``ctx.checkpoint``), so it stops soon instead of decoding again; ``abandoned()`` lists
+    the ones still winding down. Hard limits (memory, a wedged native call) belong to the per-file worker process.
+    """
+
+    def __init__(
+        self, settings: Settings | None = None, analyzer_ids: Sequence[str] | None = None, *,
+        threads: int | None = None,
+    ) -> None:
         self.settings = settings or Settings()
         self.selected = tuple(analyzer_ids) if analyzer_ids else None
+        self.threads = threads or default_threads()
         self._classes = (
             [registry.get(i) for i in self.selected] if self.selected else list(registry.available().values())
         )
         self._loaded: dict[str, Analyzer] = {}
+        self._abandoned: list[tuple[str, Future[AnalyzerResult]]] = []
 
     def plan(self, media: MediaInfo) -> list[type[Analyzer]]:
         max_cost = PROFILE_MAX_COST[self.settings.profile]
@@ -59,18 +94,21 @@ class Scanner:
         max_cost = PROFILE_MAX_COST[self.settings.profile]
         return [cls.info.id for cls in self._classes if media.kind in cls.info.media_kinds and cls.info.cost > max_cost]
 
+    def abandoned(self) -> list[str]:
+        """Ids of timed-out analyzers whose threads are still running (they stop at their next shared step)."""
+        self._abandoned = [(i, f) for i, f in self._abandoned if not f.done()]
+        return [i for i, _f in self._abandoned]
+
     def check(self, path: str | Path, progress: ProgressHook | None = None) -> Report:
         """Analyze one file. Raises ``VeracityError`` only when the file itself can't be read."""
         started = time.perf_counter()
         notify = progress or (lambda _event: None)
         media = probe(path, self.settings.limits)
         ctx = AnalysisContext(media=media, settings=self.settings)
-        planned = self.plan(media)
-        results: list[AnalyzerResult] = []
-        for done, cls in enumerate(planned):
-            notify(Progress(str(path), cls.info.id, done, len(planned), "started"))
-            results.append(self._run_one(cls, media, ctx))
-            notify(Progress(str(path), cls.info.id, done + 1, len(planned), "finished"))
+        try:
+            results = self._run_all(str(path), self.plan(media), media, ctx, notify)
+        finally:
+            ctx.close()
         return Report(
             tool_version=__version__,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -81,37 +119,92 @@ class Scanner:
             seconds=round(time.perf_counter() - started, 4),
         )
 
-    def _run_one(self, cls: type[Analyzer], media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
-        info = cls.info
-        missing = info.missing_modules()
-        if missing:
-            return AnalyzerResult(
-                analyzer_id=info.id,
-                analyzer_version=info.version,
-                status=Status.MISSING_DEPENDENCY,
-                reason=f"needs {', '.join(missing)}, which is not installed",
-                hint=info.install_hint(),
-            )
-        started = time.perf_counter()
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"analyzer-{info.id}")
-        future = executor.submit(self._load_and_analyze, cls, media, ctx)
+    def _run_all(
+        self, path: str, planned: list[type[Analyzer]], media: MediaInfo, ctx: AnalysisContext, notify: ProgressHook
+    ) -> list[AnalyzerResult]:
+        runs = [_Run(position, cls) for position, cls in enumerate(planned)]
+        total, done = len(runs), 0
+        limit = self.settings.analyzer_timeout_s
+        pending = []
+        for run in runs:
+            missing = run.cls.info.missing_modules()
+            if missing:
+                info = run.cls.info
+                run.result = AnalyzerResult(
+                    analyzer_id=info.id, analyzer_version=info.version, status=Status.MISSING_DEPENDENCY,
+                    reason=f"needs {', '.join(missing)}, which is not installed", hint=info.install_hint(),
+                )
+                notify(Progress(path, info.id, done, total, "started"))
+                done += 1
+                notify(Progress(path, info.id, done, total, "finished"))
+            else:
+                pending.append(run)
+        if not pending:
+            return [run.result for run in runs if run.result is not None]
+        executor = ThreadPoolExecutor(max_workers=min(self.threads, len(pending)), thread_name_prefix="analyzer")
         try:
-            result = future.result(timeout=self.settings.analyzer_timeout_s)
-            status, reason = result.status, result.reason
-        except FutureTimeout:
-            result, status = None, Status.TIMEOUT
-            reason = f"stopped after the {self.settings.analyzer_timeout_s:.0f} s time limit"
-        except Exception as exc:  # noqa: BLE001 - a failing analyzer is reported, never fatal
-            result, status = None, Status.ERROR
-            reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+            for run in pending:
+                run.future = executor.submit(self._task, run, media, ctx)
+            while pending:
+                now = time.perf_counter()
+                for run in pending:
+                    if run.started is not None and not run.announced:
+                        run.announced = True
+                        notify(Progress(path, run.cls.info.id, done, total, "started"))
+                deadlines = [run.started + limit - now for run in pending if run.started is not None]
+                wait_s = min([0.05, *deadlines]) if len(deadlines) < len(pending) else min(deadlines)
+                futures = [run.future for run in pending if run.future is not None]
+                finished, _running = wait(futures, timeout=max(wait_s, 0.0), return_when=FIRST_COMPLETED)
+                now = time.perf_counter()
+                still = []
+                for run in pending:
+                    assert run.future is not None
+                    if run.future in finished:
+                        run.result = self._finish(run, now)
+                    elif run.started is not None and now - run.started >= limit:
+                        run.result = self._give_up(run, ctx, now)
+                    else:
+                        still.append(run)
+                        continue
+                    if not run.announced:
+                        run.announced = True
+                        notify(Progress(path, run.cls.info.id, done, total, "started"))
+                    done += 1
+                    notify(Progress(path, run.cls.info.id, done, total, "finished"))
+                pending = still
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
-        seconds = round(time.perf_counter() - started, 4)
-        if result is None:
-            return AnalyzerResult(
-                analyzer_id=info.id, analyzer_version=info.version, status=status, reason=reason, seconds=seconds
-            )
+        return [run.result for run in runs if run.result is not None]
+
+    def _task(self, run: _Run, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        run.thread = threading.get_ident()
+        ctx.resume_thread(run.thread)  # the thread may have served an analyzer given up on earlier
+        run.started = time.perf_counter()
+        return self._load_and_analyze(run.cls, media, ctx)
+
+    def _finish(self, run: _Run, now: float) -> AnalyzerResult:
+        info = run.cls.info
+        seconds = round(now - (run.started or now), 4)
+        assert run.future is not None
+        try:
+            result = run.future.result()
+        except Exception as exc:  # noqa: BLE001 - a failing analyzer is reported, never fatal
+            reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+            return AnalyzerResult(analyzer_id=info.id, analyzer_version=info.version, status=Status.ERROR,
+                                  reason=reason, seconds=seconds)
         return result.model_copy(update={"seconds": seconds})
+
+    def _give_up(self, run: _Run, ctx: AnalysisContext, now: float) -> AnalyzerResult:
+        info = run.cls.info
+        if run.thread is not None:
+            ctx.cancel_thread(run.thread)
+        assert run.future is not None
+        self._abandoned.append((info.id, run.future))
+        return AnalyzerResult(
+            analyzer_id=info.id, analyzer_version=info.version, status=Status.TIMEOUT,
+            reason=f"stopped after the {self.settings.analyzer_timeout_s:.0f} s time limit",
+            seconds=round(now - (run.started or now), 4),
+        )
 
     def _load_and_analyze(self, cls: type[Analyzer], media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         analyzer = self._loaded.get(cls.info.id)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
 from veracity.config import Settings
 from veracity.evidence import AnalyzerResult, Artifact, Finding, MediaInfo, MediaKind, Status
+
+if TYPE_CHECKING:
+    from veracity.media.image import WorkingImage
 
 T = TypeVar("T")
 
@@ -39,34 +43,93 @@ class AnalyzerInfo:
         return f"install it with: pip install '{target}'"
 
 
+class AnalysisCancelled(Exception):  # noqa: N818 - control flow, not an error the user sees
+    """Raised inside an analyzer's thread once the scanner has given up on it (time limit, or the file is done)."""
+
+
 @dataclass
 class AnalysisContext:
-    """Shared, costly work for one file, computed once and reused by every analyzer."""
+    """Shared, costly work for one file, computed once and reused by every analyzer.
+
+    Analyzers of one file may run in parallel threads: ``cached`` computes each value once under a per-key lock
+    (a second analyzer asking for it waits for the first one's result instead of computing it again), and raises
+    ``AnalysisCancelled`` in a thread whose analyzer the scanner has given up on, so a timed-out analyzer stops at
+    its next shared step instead of starting new decodes.
+
+    Pictures come as a small pyramid: ``image()`` is the full-resolution decode, for analyzers that need the
+    exact pixel grid (JPEG blocks, watermarks) or whose learned features are defined on it; ``working_image()`` is
+    a copy bounded to ``WORKING_MAX_SIDE_PX`` for analyzers that read content, not the pixel grid.
+    """
 
     media: MediaInfo
     settings: Settings = field(default_factory=Settings)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _locks: dict[str, Any] = field(default_factory=dict, repr=False)  # one re-entrant lock per key
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _cancelled: set[int] = field(default_factory=set, repr=False)  # thread idents the scanner gave up on
+    _closed: bool = field(default=False, repr=False)
 
     @property
     def path(self) -> Path:
         return Path(self.media.path)
 
+    def checkpoint(self) -> None:
+        """Raise ``AnalysisCancelled`` if the scanner has given up on the calling analyzer (call in long loops)."""
+        if self._closed or threading.get_ident() in self._cancelled:
+            raise AnalysisCancelled("the scanner stopped waiting for this analyzer")
+
+    def cancel_thread(self, ident: int) -> None:
+        self._cancelled.add(ident)
+
+    def resume_thread(self, ident: int) -> None:
+        self._cancelled.discard(ident)
+
+    def close(self) -> None:
+        """The file is done: every later ``cached``/``checkpoint`` call raises, and cached values are dropped."""
+        self._closed = True
+        with self._guard:
+            self._cache.clear()
+
     def cached(self, key: str, compute: Callable[[], T]) -> T:
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]  # type: ignore[no-any-return]
+        self.checkpoint()
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[no-any-return]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.RLock())
+        with lock:
+            if key not in self._cache:
+                self.checkpoint()
+                value = compute()  # finished work is shared even if its analyzer was given up on meanwhile
+                if self._closed:
+                    return value
+                self._cache[key] = value
+            return self._cache[key]  # type: ignore[no-any-return]
 
     def image(self) -> np.ndarray:
-        """The still image as upright RGB (for video: not available, use frames())."""
+        """The still image as upright RGB at full resolution (for video: not available, use frames())."""
         from veracity.media.image import load_rgb
 
         return self.cached("image.rgb", lambda: load_rgb(self.path))
+
+    def working_image(self) -> WorkingImage:
+        """The still image bounded to ``WORKING_MAX_SIDE_PX`` (integer box reduction of ``image()``), with the
+        factor that maps its pixels back to the full picture's."""
+        from veracity.media.image import working_copy
+
+        return self.cached("image.working", lambda: working_copy(self.image()))
 
     def frames(self) -> list[Any]:
         """Sampled video frames (``veracity.media.video.Frame``) under the profile's plan."""
         from veracity.media.video import iter_frames
 
-        return self.cached("video.frames", lambda: list(iter_frames(self.media, self.settings.sampling)))
+        def decode() -> list[Any]:
+            frames = []
+            for frame in iter_frames(self.media, self.settings.sampling):
+                self.checkpoint()
+                frames.append(frame)
+            return frames
+
+        return self.cached("video.frames", decode)
 
     def audio(self, sample_rate_hz: int | None = None) -> np.ndarray:
         from veracity.media.audio import load_mono

@@ -132,6 +132,7 @@ def face_frames(ctx: Any) -> Iterator[Any]:
     if media.duration_s and media.duration_s > span_s:
         media = media.model_copy(update={"duration_s": span_s})
     for frame in iter_frames(media, plan):
+        ctx.checkpoint()  # stop decoding once the scanner has given up on the analyzer that asked
         if frame.time_s > span_s:
             return
         yield frame

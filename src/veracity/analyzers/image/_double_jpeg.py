@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 
 from veracity.analyzers.image._regions import block_view, robust_z, smooth, top_share_mean
 
 
-def resave_differences(rgb: np.ndarray, qualities: tuple[int, ...], block_px: int = 16) -> np.ndarray:
-    """(Q, rows, cols): mean squared difference between the image and its re-save at each quality, per block."""
+def resave_differences(
+    rgb: np.ndarray, qualities: tuple[int, ...], block_px: int = 16, checkpoint: Callable[[], None] | None = None
+) -> np.ndarray:
+    """(Q, rows, cols): mean squared difference between the image and its re-save at each quality, per block.
+
+    Estimated from the picture's DCT coefficients (``_dct.resave_sse``: one transform, then a quantization per
+    quality, in strips) when ``block_px`` is a multiple of 16; otherwise by re-saving (``resave_differences_pixels``).
+    """
+    if block_px % 16 == 0:
+        from veracity.analyzers.image._dct import resave_sse
+        from veracity.analyzers.image._jpeg_quant import standard_tables
+
+        return resave_sse(rgb, standard_tables, qualities, block_px, checkpoint)
+    return resave_differences_pixels(rgb, qualities, block_px)
+
+
+def resave_differences_pixels(rgb: np.ndarray, qualities: tuple[int, ...], block_px: int = 16) -> np.ndarray:
+    """``resave_differences`` by actually re-saving with Pillow at each quality (one encode + decode each)."""
     from PIL import Image
 
     pixels = rgb.astype(np.float32)
@@ -36,7 +53,8 @@ def global_ghost(diffs: np.ndarray, qualities: tuple[int, ...]) -> tuple[int | N
 
 
 def ghost_inconsistency(
-    rgb: np.ndarray, qualities: tuple[int, ...] = tuple(range(50, 96, 5)), block_px: int = 16
+    rgb: np.ndarray, qualities: tuple[int, ...] = tuple(range(50, 96, 5)), block_px: int = 16,
+    checkpoint: Callable[[], None] | None = None,
 ) -> tuple[float, np.ndarray, tuple[int | None, float]]:
     """Return (score in [0, 1], per-block anomaly map in [0, 1], ``global_ghost`` of the whole picture).
 
@@ -53,7 +71,7 @@ def ghost_inconsistency(
     """
     if len(qualities) < 3:
         return 0.0, np.zeros((1, 1)), (None, 0.0)
-    diffs = resave_differences(rgb, qualities, block_px)
+    diffs = resave_differences(rgb, qualities, block_px, checkpoint)
     whole = global_ghost(diffs, qualities)
     if diffs.shape[1] * diffs.shape[2] < 16:
         return 0.0, np.zeros(diffs.shape[1:]), whole

@@ -6,6 +6,8 @@ import io
 
 import numpy as np
 
+STRIP_ROWS = 256  # rows compared at a time (a multiple of the block size): no full-size int16/float64 temporaries
+
 
 def error_levels(rgb: np.ndarray, quality: int = 90) -> np.ndarray:
     """Per-pixel error level: |image − image re-saved as JPEG at ``quality``|, mean over channels.
@@ -19,8 +21,15 @@ def error_levels(rgb: np.ndarray, quality: int = 90) -> np.ndarray:
 
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="JPEG", quality=quality)
-    resaved = np.asarray(Image.open(buffer).convert("RGB"), dtype=np.int16)
-    return np.abs(rgb.astype(np.int16) - resaved).mean(axis=2).astype(np.float32)
+    resaved = np.asarray(Image.open(buffer).convert("RGB"))
+    del buffer
+    levels = np.empty(rgb.shape[:2], dtype=np.float32)
+    for top in range(0, rgb.shape[0], STRIP_ROWS):
+        a = rgb[top : top + STRIP_ROWS].astype(np.int16)
+        a -= resaved[top : top + STRIP_ROWS]
+        np.abs(a, out=a)
+        levels[top : top + STRIP_ROWS] = (a[..., 0] + a[..., 1] + a[..., 2]) / np.float32(3.0)
+    return levels
 
 
 def block_means(values: np.ndarray, block_px: int = 16) -> np.ndarray:
@@ -31,11 +40,24 @@ def block_means(values: np.ndarray, block_px: int = 16) -> np.ndarray:
 
 
 def texture_levels(rgb: np.ndarray, block_px: int = 16) -> np.ndarray:
-    """Local detail per block (mean absolute Laplacian), used to discount edges that always show error."""
-    grey = rgb.astype(np.float32).mean(axis=2)
-    lap = np.abs(4 * grey[1:-1, 1:-1] - grey[:-2, 1:-1] - grey[2:, 1:-1] - grey[1:-1, :-2] - grey[1:-1, 2:])
-    lap = np.pad(lap, 1)
-    return block_means(lap, block_px)
+    """Local detail per block (mean absolute Laplacian), used to discount edges that always show error.
+
+    Computed over strips of whole blocks with a one-row margin, so only a strip's float copy exists at a time.
+    """
+    height, width = rgb.shape[:2]
+    rows, cols = height // block_px, width // block_px
+    out = np.empty((rows, cols), dtype=np.float64)
+    step = max(block_px, STRIP_ROWS // block_px * block_px)
+    for top in range(0, rows * block_px, step):
+        bottom = min(top + step, rows * block_px)
+        lo, hi = max(0, top - 1), min(height, bottom + 1)
+        part = rgb[lo:hi].astype(np.float32)
+        grey = (part[..., 0] + part[..., 1] + part[..., 2]) / np.float32(3.0)  # = mean(axis=2), much faster
+        lap = np.abs(4 * grey[1:-1, 1:-1] - grey[:-2, 1:-1] - grey[2:, 1:-1] - grey[1:-1, :-2] - grey[1:-1, 2:])
+        lap = np.pad(lap, 1)  # back to rows lo..hi; the picture's border pixels count as 0, as before
+        out[top // block_px : bottom // block_px] = block_means(lap[top - lo : top - lo + (bottom - top)],
+                                                               block_px)[:, :cols]
+    return out
 
 
 def ela_inconsistency(

@@ -26,6 +26,17 @@ def _centre_square(grey: np.ndarray, side_px: int) -> np.ndarray:
     return grey[top : top + side_px, left : left + side_px]
 
 
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    return rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+
+
+def _centre_luma(rgb: np.ndarray) -> np.ndarray:
+    """Luma of the central square (at most ``_MAX_SIDE_PX``, even side), cropped before conversion."""
+    side = min(_MAX_SIDE_PX, *rgb.shape[:2])
+    side -= side % 2
+    return _luma(_centre_square(rgb, side))
+
+
 def _power(values: np.ndarray) -> np.ndarray:
     window = np.outer(np.hanning(values.shape[0]), np.hanning(values.shape[1]))
     centred = (values - values.mean()) * window
@@ -83,13 +94,9 @@ def spectrum_features(rgb: np.ndarray) -> np.ndarray:
     """
     from scipy import ndimage
 
-    grey = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    side = min(_MAX_SIDE_PX, *grey.shape[:2])
-    side -= side % 2
-    grey = _centre_square(grey, side)
+    grey = _centre_luma(rgb)
     power = _power(grey)
-    full = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    full = full[: min(full.shape[0], 1024), : min(full.shape[1], 1024)]
+    full = _luma(rgb[:1024, :1024])  # cropped before conversion: no full-resolution float copy of a big photo
     residual = full - ndimage.median_filter(full, 3)
     residual_power = tile_power(residual) if min(residual.shape) >= 64 else _power(residual)
     axis_peaks = [max(peak_ratio(residual_power, 0.0, f), peak_ratio(residual_power, f, 0.0)) for f in PEAK_FREQUENCIES]
@@ -114,10 +121,7 @@ def spectrum_picture(rgb: np.ndarray) -> np.ndarray:
 
     from veracity.pictures import colorize
 
-    grey = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    side = min(_MAX_SIDE_PX, *grey.shape[:2])
-    side -= side % 2
-    grey = _centre_square(grey, side)
+    grey = _centre_luma(rgb)
     logp = np.log10(_power(grey - ndimage.median_filter(grey, 3)) + 1e-8)
     low, high = np.percentile(logp, [5, 99.9])
     return colorize((logp - low) / max(high - low, 1e-6))

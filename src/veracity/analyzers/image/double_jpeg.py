@@ -51,7 +51,7 @@ class DoubleJpegAnalyzer(Analyzer):
         if len(qualities) < 3:
             return self.abstain(f"last saved at quality {last_quality}: too low to look for earlier compressions")
         rgb = ctx.image()
-        score, anomaly, (ghost_quality, ghost_depth) = ghost_inconsistency(rgb, qualities, p.block_px)
+        score, anomaly, (ghost_quality, ghost_depth) = ghost_inconsistency(rgb, qualities, p.block_px, ctx.checkpoint)
         flagged = score >= p.flag_above
         box = region_box(anomaly, p.block_px) if flagged else None
         artifact = anomaly_artifact(rgb, anomaly, "double_jpeg.ghosts",

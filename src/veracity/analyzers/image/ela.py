@@ -32,7 +32,7 @@ class ErrorLevelAnalyzer(Analyzer):
         self.params = params or ElaParams()
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
-        from veracity.analyzers.image._ela import ela_multi_quality
+        from veracity.analyzers.image._ela import block_means, ela_multi_quality
         from veracity.analyzers.image._regions import region_box
         from veracity.pictures import heatmap_overlay, png_bytes
 
@@ -44,7 +44,8 @@ class ErrorLevelAnalyzer(Analyzer):
         peak_row, peak_col = np.unravel_index(int(np.argmax(anomaly)), anomaly.shape)
         box = region_box(anomaly, block) if score >= self.params.flag_above else None
         overlay = heatmap_overlay(rgb, anomaly, box_xyxy=box)
-        raw = np.clip(levels / max(float(np.percentile(levels, 99.5)), 1.0), 0, 1)
+        shown = block_means(levels, max(1, -(-max(levels.shape) // 800)))  # the picture is shown ≤ 800 px
+        raw = np.clip(shown / max(float(np.percentile(shown, 99.5)), 1.0), 0, 1)
         artifacts = [
             Artifact.from_bytes("ela.anomaly", "image/png", "Where the error level stands out (red = most)",
                                 png_bytes(overlay)),

@@ -34,14 +34,16 @@ class NoiseResidualAnalyzer(Analyzer):
         from veracity.analyzers.image._regions import region_box
         from veracity.analyzers.image._report import anomaly_artifact, region_finding
 
-        rgb = ctx.image()
+        working = ctx.working_image()  # noise is compared between regions: a box-reduced copy keeps it uniform
+        rgb = working.rgb
         score, anomaly, sigma = noise_inconsistency(rgb, self.params.block_px)
         if sigma.size < 16:
             return self.abstain("the image is too small to compare noise between regions")
         flagged = score >= self.params.flag_above
-        box = region_box(anomaly, self.params.block_px) if flagged else None
+        box = working.to_full_box(region_box(anomaly, self.params.block_px)) if flagged else None
         artifact = anomaly_artifact(rgb, anomaly, "noise.anomaly",
-                                    "Where the noise level departs from the rest of the picture (red = most)", box)
+                                    "Where the noise level departs from the rest of the picture (red = most)",
+                                    None if box is None else region_box(anomaly, self.params.block_px))
         finding = region_finding(
             code="image.noise_residual.inconsistent_region",
             message="A region's noise differs from the rest of the picture (noisier or cleaner than its texture "
@@ -50,6 +52,7 @@ class NoiseResidualAnalyzer(Analyzer):
             uniform_code="image.noise_residual.uniform",
             uniform_message="The noise level is consistent across the picture: no region stands out.",
             max_strength=0.4,
-            data={"median_noise_sigma": round(float(sigma.mean()), 3), "block_px": self.params.block_px},
+            data={"median_noise_sigma": round(float(sigma.mean()), 3), "block_px": self.params.block_px,
+                  "analysed_at_reduction": working.factor},
         )
         return self.result(Status.OK, p_synthetic=0.4 + 0.3 * score, findings=[finding], artifacts=[artifact])

@@ -37,7 +37,7 @@ class AiImageAnalyzer(Analyzer):
         summary="A small model trained on laundered real and generated pictures; reads the colour statistics that "
         "image generators leave (images and video frames). A weak signal.",
         media_kinds=frozenset({MediaKind.IMAGE, MediaKind.VIDEO}),
-        cost=2,
+        cost=1,  # cheap (≤ 12 frames, colour features): the fast profile's visual analyzer for video
         fusion_weight=0.2,  # weak on its own: grouped-CV AUC about 0.65 on laundered stills (see its model card)
     )
 

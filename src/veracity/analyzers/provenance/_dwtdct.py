@@ -23,6 +23,7 @@ messages and variants tried), so only a near-perfect match counts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,11 +100,35 @@ def block_scores(plane: np.ndarray) -> np.ndarray:
     return (np.mod(peak, _STEP) > 0.5 * _STEP).astype(np.float64)
 
 
+def variant_block_scores(rgb: np.ndarray, variants: set[tuple[str, bool]]) -> dict[tuple[str, bool], np.ndarray]:
+    """``block_scores(chroma_u(rgb, channel_order=order, float_input=float_input))`` for each ``(order,
+    float_input)`` variant, over strips of ``STRIP_ROWS`` rows (whole blocks, so the scores and their row-major
+    order are the same), each strip converted to float once for all variants: one strip's planes are held, not
+    four full-resolution float copies of the picture."""
+    height = (rgb.shape[0] // 8) * 8
+    parts: dict[tuple[str, bool], list[np.ndarray]] = {v: [] for v in variants}
+    for top in range(0, max(height, 1), STRIP_ROWS):
+        strip = rgb[top : min(top + STRIP_ROWS, height)] if height else rgb
+        for order in {order for order, _f in variants}:
+            u = chroma_u(strip, channel_order=order, float_input=True) - np.float32(0.5)  # unrounded, no offset
+            for float_input in {f for o, f in variants if o == order}:
+                plane = u + np.float32(0.5) if float_input else np.clip(np.round(u + np.float32(128.0)), 0, 255)
+                parts[(order, float_input)].append(block_scores(plane))
+    return {variant: np.concatenate(chunks) for variant, chunks in parts.items()}
+
+
 def decode_bits(scores: np.ndarray, n_bits: int) -> np.ndarray:
     """Majority vote of the blocks carrying each bit (``imwatermark``'s rule: mean × 255 > 127)."""
     sums = np.bincount(np.arange(scores.size) % n_bits, weights=scores, minlength=n_bits)
     counts = np.bincount(np.arange(scores.size) % n_bits, minlength=n_bits)
     return (sums / np.maximum(counts, 1) * 255 > 127).astype(np.uint8)
+
+
+def _binomial_pmf(n: int, p: float) -> np.ndarray:
+    """P[X = k] for k = 0..n, X ~ Binomial(n, p) (computed in log space; scipy.stats costs ~1 s to import)."""
+    k = np.arange(n + 1)
+    log_comb = np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in k])
+    return np.exp(log_comb + k * math.log(p) + (n - k) * math.log1p(-p))  # type: ignore[no-any-return]
 
 
 def agreement_tail_p(expected: np.ndarray, decoded: np.ndarray) -> float:
@@ -113,16 +138,14 @@ def agreement_tail_p(expected: np.ndarray, decoded: np.ndarray) -> float:
     drawn with the decoder's own bias towards 0 or 1 (e.g. flat images decode to all zeros), which makes the
     agreement a sum of two binomials over the message's ones and zeros.
     """
-    from scipy import stats
-
     n_bits = expected.size
     agree = int(np.sum(expected == decoded))
-    fair = float(stats.binom.sf(agree - 1, n_bits, 0.5))
+    fair = sum(math.comb(n_bits, k) for k in range(agree, n_bits + 1)) / 2.0**n_bits
     p_one = float(np.clip(decoded.mean(), 1e-3, 1 - 1e-3))
     ones = int(expected.sum())
     zeros = n_bits - ones
-    from_ones = stats.binom.pmf(np.arange(ones + 1), ones, p_one)
-    from_zeros = stats.binom.pmf(np.arange(zeros + 1), zeros, 1 - p_one)
+    from_ones = _binomial_pmf(ones, p_one)
+    from_zeros = _binomial_pmf(zeros, 1 - p_one)
     total = np.convolve(from_ones, from_zeros)
     biased = float(total[agree:].sum())
     return min(1.0, max(fair, biased))
@@ -130,13 +153,18 @@ def agreement_tail_p(expected: np.ndarray, decoded: np.ndarray) -> float:
 
 # Output sides of common generators; a downscaled copy is scaled back up to these before decoding.
 GENERATOR_SIDES_PX = (512, 576, 640, 704, 768, 832, 896, 960, 1024, 1152, 1216, 1344, 1536)
+MAX_GENERATOR_SIDE_PX = 4096  # larger than any generator writes natively (upscalers re-synthesise, erasing the mark)
+STRIP_ROWS = 512  # pixel rows decoded at a time (a multiple of 8: whole 4×4 blocks of the half-resolution band)
 
 
 def candidate_sizes(height: int, width: int) -> list[tuple[int, int]]:
-    """The image's own size first, then 2× (a halved generator output), then, unless the image already has a
-    generator-like size (both sides multiples of 64), the generator sizes it could have been shrunk from (same
-    aspect, at most 2.5× larger)."""
-    sizes = [(height, width), (2 * height, 2 * width)]
+    """The image's own size first, then 2× (a halved generator output; only where the doubled picture is no
+    larger than ``MAX_GENERATOR_SIDE_PX`` — a camera photo is not a halved generator output, and doubling a
+    24-MP photo would cost ~100 MP of work), then, unless the image already has a generator-like size (both sides
+    multiples of 64), the generator sizes it could have been shrunk from (same aspect, at most 2.5× larger)."""
+    sizes = [(height, width)]
+    if 2 * max(height, width) <= MAX_GENERATOR_SIDE_PX:
+        sizes.append((2 * height, 2 * width))
     if height % 64 == 0 and width % 64 == 0:
         return sizes
     for side in GENERATOR_SIDES_PX:
@@ -164,14 +192,12 @@ def match_known_marks(
     for size in sizes:
         pixels = rgb if size == rgb.shape[:2] else np.asarray(
             Image.fromarray(rgb).resize((size[1], size[0]), Image.Resampling.BICUBIC))
-        scores_by_variant: dict[tuple[str, bool], np.ndarray] = {}
+        scores_by_variant = variant_block_scores(
+            pixels, {(order, mark.float_input) for mark in marks for order in CHANNEL_ORDERS})
         for mark in marks:
             expected = np.array(mark.bits, dtype=np.uint8)
             for order in CHANNEL_ORDERS:
                 key = (order, mark.float_input)
-                if key not in scores_by_variant:
-                    plane = chroma_u(pixels, channel_order=order, float_input=mark.float_input)
-                    scores_by_variant[key] = block_scores(plane)
                 decoded = decode_bits(scores_by_variant[key], expected.size)
                 p = min(1.0, agreement_tail_p(expected, decoded) * trials)
                 matches.append(MarkMatch(mark, order, size, tuple(int(b) for b in decoded),
@@ -189,7 +215,8 @@ def block_agreement(rgb: np.ndarray, match: MarkMatch) -> np.ndarray:
     height, width = match.decoded_at_hw
     pixels = rgb if (height, width) == rgb.shape[:2] else np.asarray(
         Image.fromarray(rgb).resize((width, height), Image.Resampling.BICUBIC))
-    scores = block_scores(chroma_u(pixels, channel_order=match.channel_order, float_input=match.mark.float_input))
+    variant = (match.channel_order, match.mark.float_input)
+    scores = variant_block_scores(pixels, {variant})[variant]
     expected = np.array(match.mark.bits, dtype=np.float64)
     agree = (scores == expected[np.arange(scores.size) % expected.size]).astype(np.float64)
     cols = (width // 4 * 4) // 2 // _BLOCK
