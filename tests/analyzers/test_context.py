@@ -124,3 +124,31 @@ def test_copy_move_on_the_working_copy_reports_full_resolution_boxes(tmp_path: P
     assert full.shift_px is not None
     shift = (finding.data["shift_x_px"], finding.data["shift_y_px"])
     assert sorted(abs(round(float(v) / 10)) for v in shift) == sorted(abs(round(v / 10)) for v in full.shift_px)
+
+
+def test_the_temporal_clip_and_the_sampled_frames_come_from_one_decoding_pass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from veracity.analyzers.learned import _temporal
+    from veracity.media import video
+    from veracity.samples import samples_dir
+
+    path = samples_dir() / "moving_shapes.mp4"
+    separate = AnalysisContext(media=probe(path))
+    expected_frames = list(video.iter_frames(separate.media, separate.settings.sampling))
+    expected_clip = _temporal.read_clip(separate.media)
+
+    passes = []
+    original = video._iter_av_multi
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        passes.append(1)
+        yield from original(*args, **kwargs)
+
+    monkeypatch.setattr(video, "_iter_av_multi", counting)
+    ctx = AnalysisContext(media=probe(path))
+    clip = _temporal.cached_clip(ctx, ctx.media)
+    frames = ctx.frames()
+    assert len(passes) == 1
+    assert [(f.index, f.time_s) for f in frames] == [(f.index, f.time_s) for f in expected_frames]
+    assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(frames, expected_frames, strict=True))
+    assert np.array_equal(clip.frame_idx, expected_clip.frame_idx) and np.array_equal(clip.grey, expected_clip.grey)

@@ -90,6 +90,19 @@ class AnalysisContext:
         with self._guard:
             self._cache.clear()
 
+    def lock(self, name: str) -> Any:
+        """A re-entrant lock for work that fills several cached keys at once (one per ``name`` and file)."""
+        with self._guard:
+            return self._locks.setdefault(f"lock:{name}", threading.RLock())
+
+    def has(self, key: str) -> bool:
+        return key in self._cache
+
+    def offer(self, key: str, value: Any) -> None:
+        """Cache a value computed as a by-product of other work, unless the key already has one."""
+        if not self._closed:
+            self._cache.setdefault(key, value)
+
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         self.checkpoint()
         if key in self._cache:
@@ -129,7 +142,8 @@ class AnalysisContext:
                 frames.append(frame)
             return frames
 
-        return self.cached("video.frames", decode)
+        with self.lock("video.decode"):  # a pass that also fills these frames may be running (see _temporal)
+            return self.cached("video.frames", decode)
 
     def audio(self, sample_rate_hz: int | None = None) -> np.ndarray:
         from veracity.media.audio import load_mono

@@ -73,9 +73,38 @@ def _iter_animated_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> It
 
 
 def _iter_av_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> Iterator[Frame]:
+    for _which, frame in _iter_av_multi(path, [(info, plan, None)]):
+        yield frame
+
+
+def iter_frames_multi(
+    info: MediaInfo, samplings: Sequence[tuple[MediaInfo, SamplingPlan, float | None]]
+) -> Iterator[tuple[int, Frame]]:
+    """Several samplings of one video from ONE decoding pass: ``(i, frame)`` for each frame sampling ``i`` picks,
+    in decoding order; each sampling ``(info_i, plan_i, until_s_i)`` picks exactly the frames
+    ``iter_frames(info_i, plan_i)`` would (``info_i`` differs only in ``duration_s``, which spreads the samples),
+    up to ``until_s_i`` seconds if given. Animated images are decoded once per sampling (they are small)."""
+    path = Path(info.path)
+    if info.container in IMAGE_CONTAINERS:
+        for which, (sub_info, plan, until_s) in enumerate(samplings):
+            for frame in _iter_animated_frames(path, sub_info, plan):
+                if until_s is not None and frame.time_s > until_s:
+                    break
+                yield which, frame
+        return
+    yield from _iter_av_multi(path, samplings)
+
+
+def _iter_av_multi(
+    path: Path, samplings: Sequence[tuple[MediaInfo, SamplingPlan, float | None]]
+) -> Iterator[tuple[int, Frame]]:
     import av
 
-    interval = sample_interval_s(info, plan)
+    info, plan, _until = samplings[0]
+    intervals = [sample_interval_s(sub_info, sub_plan) for sub_info, sub_plan, _u in samplings]
+    next_ts = [0.0] * len(samplings)
+    counts = [0] * len(samplings)
+    open_ = [True] * len(samplings)
     emitted = 0
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
@@ -83,9 +112,8 @@ def _iter_av_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> Iterator
                 return
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            if plan.keyframes_only:
+            if all(sub_plan.keyframes_only for _i, sub_plan, _u in samplings):
                 stream.codec_context.skip_frame = "NONKEY"
-            next_t = 0.0
             frame_s = 1.0 / (info.fps or 25.0)
             clock = -frame_s
             start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
@@ -95,17 +123,32 @@ def _iter_av_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> Iterator
                 stamped = (frame.time - start) if frame.time is not None else None
                 clock = stamped if stamped is not None and stamped > clock else clock + frame_s
                 time_s = clock
-                if time_s + 1e-6 < next_t:
-                    continue
-                width, height = _scaled_size(frame.width, frame.height, plan.max_side_px)
-                rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=width, height=height)
-                rotation = int(getattr(frame, "rotation", 0) or 0) % 360
-                if rotation:
-                    rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
-                yield Frame(index=index, time_s=round(max(time_s, 0.0), 4), rgb=rgb)
-                emitted += 1
-                next_t = time_s + interval
-                if emitted >= plan.max_frames:
+                converted: dict[int, np.ndarray] = {}  # one conversion per output size
+                for which, (_sub_info, sub_plan, until_s) in enumerate(samplings):
+                    if not open_[which]:
+                        continue
+                    if until_s is not None and time_s > until_s:
+                        open_[which] = False
+                        continue
+                    if time_s + 1e-6 < next_ts[which]:
+                        continue
+                    if sub_plan.keyframes_only and not frame.key_frame and len(samplings) > 1:
+                        continue
+                    if sub_plan.max_side_px not in converted:
+                        width, height = _scaled_size(frame.width, frame.height, sub_plan.max_side_px)
+                        rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=width, height=height)
+                        rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+                        if rotation:
+                            rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
+                        converted[sub_plan.max_side_px] = rgb
+                    yield which, Frame(index=index, time_s=round(max(time_s, 0.0), 4),
+                                       rgb=converted[sub_plan.max_side_px])
+                    emitted += 1
+                    counts[which] += 1
+                    next_ts[which] = time_s + intervals[which]
+                    if counts[which] >= sub_plan.max_frames:
+                        open_[which] = False
+                if not any(open_):
                     return
     except av.error.FFmpegError as exc:
         if emitted == 0:
