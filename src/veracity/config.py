@@ -81,6 +81,8 @@ class Settings(BaseModel):
     worker_memory_mb: int = Field(default=4096, ge=0, description=(
         "address-space limit per worker process (RLIMIT_AS; 0: none); a file that needs more fails with that "
         "reason. A worker maps about 1.1 GiB before any file and peaked at 1.9 GiB on the corpus's largest files"))
+    analyzer_threads: int | None = Field(default=None, gt=0, description=(
+        "threads the analyzers of one file run in (default: the CPU count, at most 4)"))
     audio_sample_rate_hz: int = 16_000
     model_dir: Path | None = Field(default_factory=lambda: Path(p) if (p := env("model_dir")) else None)
 

@@ -35,11 +35,8 @@ ProgressHook = Callable[[Progress], None]
 
 
 def default_threads() -> int:
-    """Analyzers of one file run in this many threads (``VERACITY_ANALYZER_THREADS``; default: the CPU count,
-    at most 4). Their heavy work is numpy, OpenCV, Pillow and onnxruntime, which release the GIL."""
-    configured = os.environ.get("VERACITY_ANALYZER_THREADS", "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
+    """Analyzers of one file run in this many threads unless ``Settings.analyzer_threads`` says otherwise: the CPU
+    count, at most 4. Their heavy work is numpy, OpenCV, Pillow and onnxruntime, which release the GIL."""
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -72,7 +69,7 @@ class Scanner:
     ) -> None:
         self.settings = settings or Settings()
         self.selected = tuple(analyzer_ids) if analyzer_ids else None
-        self.threads = threads or default_threads()
+        self.threads = threads or self.settings.analyzer_threads or default_threads()
         self._classes = (
             [registry.get(i) for i in self.selected] if self.selected else list(registry.available().values())
         )
