@@ -7,7 +7,8 @@ loading included, as a user sees it), once with this checkout's code and once wi
 (checked out into a temporary `git worktree`, run with the same virtual environment through ``PYTHONPATH``);
 old and new alternate file by file, so load from other programs falls on both. Reported per file and code:
 wall seconds of the process, analysis seconds (the report's own ``seconds``: probe + analyzers + fusion), peak
-RSS of the process (``wait4``), the slowest analyzers, and the verdict.
+RSS of the process (``wait4``), its CPU seconds (user + system: on a busy machine a steadier measure than wall
+time), the slowest analyzers, and the verdict.
 
 The files are a fixed list from the two corpora (``--corpus``, ``--train-corpus``). Where the corpora have no such
 file it is built from real material in a cache folder (never in the repository) and the table says how:
@@ -160,7 +161,8 @@ def run_check(path: Path, pythonpath: Path, profile: str, work: Path) -> dict[st
     stderr = process.stderr.read()
     _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
-    out: dict[str, Any] = {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    out: dict[str, Any] = {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+                           "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
                            "exit": os.waitstatus_to_exitcode(status)}
     if not report_path.exists():
         out["error"] = stderr.decode(errors="replace")[-400:]
@@ -244,11 +246,12 @@ def _print_row(row: dict[str, Any]) -> None:
         rtf = f" RTF {r['wall_s'] / row['media_s']:.3f} (analysis {r['analysis_s'] / row['media_s']:.3f})" \
             if row["media_s"] else ""
         slowest = sorted(r["analyzers_s"].items(), key=lambda kv: -kv[1])[:4]
-        print(f"  {code}: wall {r['wall_s']:6.2f} s  analysis {r['analysis_s']:6.2f} s  peak RSS "
-              f"{r['peak_rss_mb']:6.0f} MiB{rtf}  {r['verdict']} p={r['p_synthetic']}  | "
+        print(f"  {code}: wall {r['wall_s']:6.2f} s  CPU {r['cpu_s']:6.2f} s  analysis {r['analysis_s']:6.2f} s  "
+              f"peak RSS {r['peak_rss_mb']:6.0f} MiB{rtf}  {r['verdict']} p={r['p_synthetic']}  | "
               + ", ".join(f"{k} {v:.2f}" for k, v in slowest))
     if "old" in row and "new" in row and "error" not in row["old"] and "error" not in row["new"]:
-        print(f"  new/old: wall ×{row['new']['wall_s'] / row['old']['wall_s']:.2f}, analysis "
+        print(f"  new/old: wall ×{row['new']['wall_s'] / row['old']['wall_s']:.2f}, CPU "
+              f"×{row['new']['cpu_s'] / max(row['old']['cpu_s'], 1e-3):.2f}, analysis "
               f"×{row['new']['analysis_s'] / max(row['old']['analysis_s'], 1e-3):.2f}, RSS "
               f"×{row['new']['peak_rss_mb'] / row['old']['peak_rss_mb']:.2f}")
 
