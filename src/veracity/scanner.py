@@ -53,6 +53,18 @@ class _Run:
     result: AnalyzerResult | None = None
 
 
+def _interleaved(runs: list[_Run]) -> list[_Run]:
+    """Start order: one analyzer of each family (``face``, ``learned``, ``audio``…) in turn, so the threads are
+    not all taken by analyzers of one family waiting for the same shared work (e.g. the face tracks)."""
+    seen: dict[str, int] = {}
+    keyed = []
+    for run in runs:
+        family = run.cls.info.id.split(".")[0]
+        keyed.append((seen.get(family, 0), run.position, run))
+        seen[family] = seen.get(family, 0) + 1
+    return [run for _turn, _position, run in sorted(keyed, key=lambda k: (k[0], k[1]))]
+
+
 class Scanner:
     """Keeps loaded analyzers between files, so weights load once per batch.
 
@@ -140,7 +152,7 @@ class Scanner:
             return [run.result for run in runs if run.result is not None]
         executor = ThreadPoolExecutor(max_workers=min(self.threads, len(pending)), thread_name_prefix="analyzer")
         try:
-            for run in pending:
+            for run in _interleaved(pending):
                 run.future = executor.submit(self._task, run, media, ctx)
             while pending:
                 now = time.perf_counter()
