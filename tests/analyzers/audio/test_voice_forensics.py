@@ -5,7 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from veracity.analyzers.audio._voice_features import FEATURES, window_features
+from veracity.analyzers.audio._voice_features import (
+    BAND_FEATURES,
+    CEPSTRAL_FEATURES,
+    FEATURES,
+    cepstral_features,
+    window_features,
+)
 from veracity.analyzers.base import AnalyzerInfo
 from veracity.evidence import Direction, Status
 from veracity.scanner import Scanner
@@ -31,6 +37,72 @@ def test_features_are_finite_and_see_pitch_wobble() -> None:
     assert set(steady) == set(FEATURES) and all(np.isfinite(v) for v in steady.values())
     assert wobbly["jitter"] > steady["jitter"]
     assert 100 < steady["rolloff95_hz"] < 8000
+
+
+def test_cepstral_features_are_finite_and_see_a_band_limit() -> None:
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(1)
+    voice = _voice_like(4.0, 0.01, rng) + (0.01 * rng.standard_normal(4 * RATE_HZ)).astype(np.float32)
+    narrow = sosfilt(butter(8, 4_000, fs=RATE_HZ, output="sos"), voice)
+    full = cepstral_features(voice, [(0.0, 4.0)])
+    phone = cepstral_features(narrow, [(0.0, 4.0)])
+    assert set(full) == set(CEPSTRAL_FEATURES + BAND_FEATURES)
+    assert all(np.isfinite(v) for v in (*full.values(), *phone.values()))
+    # Low-passed at 4 kHz: the 5-8 kHz bands fall far below the full-band copy's.
+    assert phone["band_6_7_db"] < full["band_6_7_db"] - 20
+    assert cepstral_features(0.5 * voice, [(0.0, 4.0)]) == pytest.approx(full)  # loudness does not move them
+
+
+def _recorded_like(speech_wav: Path, tmp_path: Path) -> Path:
+    """The espeak sentence as if said in a room: a decaying reverberant tail, a microphone's band limit and a
+    noise floor, then an MP3 round trip at 44.1 kHz."""
+    from scipy.signal import butter, fftconvolve, resample_poly, sosfilt
+
+    from veracity.media.audio import load_mono
+
+    samples, rate = read_wav(speech_wav)
+    rng = np.random.default_rng(5)
+    tail = rng.standard_normal(int(0.3 * rate)) * np.exp(-np.arange(int(0.3 * rate)) / (0.05 * rate))
+    tail[0] = 8.0
+    room = fftconvolve(samples, tail / np.abs(tail).sum() * 4)[: samples.size]
+    room = sosfilt(butter(4, [80, 7_000], btype="band", fs=rate, output="sos"), room)
+    room = room / np.abs(room).max() * 0.5 + 0.002 * rng.standard_normal(room.size)
+    wav = write_wav(tmp_path / "room.wav", resample_poly(room, 441, 160).astype(np.float32), 44_100)
+    import av
+
+    mp3 = tmp_path / "room.mp3"
+    pcm = load_mono(wav, 44_100)
+    with av.open(str(mp3), "w", format="mp3") as out:
+        stream = out.add_stream("libmp3lame", rate=44_100, layout="mono")
+        for start in range(0, pcm.size, 1152):
+            frame = av.AudioFrame.from_ndarray(pcm[None, start : start + 1152].copy(), format="flt", layout="mono")
+            frame.sample_rate, frame.pts = 44_100, start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return mp3
+
+
+def test_synthetic_and_recorded_like_speech_get_finite_repeatable_scores(speech_wav: Path, tmp_path: Path) -> None:
+    recorded = _recorded_like(speech_wav, tmp_path)
+    for path in (speech_wav, recorded):
+        first = Scanner(analyzer_ids=["audio.voice_forensics"]).check(path).results[0]
+        again = Scanner(analyzer_ids=["audio.voice_forensics"]).check(path).results[0]
+        assert first.status is Status.OK, first.reason
+        assert first.p_synthetic is not None and 0.0 < first.p_synthetic < 1.0
+        assert again.p_synthetic == first.p_synthetic
+        data = first.findings[0].data
+        assert all(np.isfinite(v) for k, v in data.items() if k.startswith(("feature.", "logit.")))
+
+
+def test_noise_and_tones_without_speech_abstain(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    t = np.arange(4 * RATE_HZ) / RATE_HZ
+    hum = 0.3 * np.sin(2 * np.pi * 50 * t) + 0.05 * rng.standard_normal(t.size)
+    result = Scanner(analyzer_ids=["audio.voice_forensics"]).check(write_wav(tmp_path / "hum.wav", hum)).results[0]
+    assert result.status is Status.ABSTAINED and result.p_synthetic is None
 
 
 def test_espeak_speech_gets_a_score_with_per_window_loci(speech_wav: Path) -> None:

@@ -24,6 +24,7 @@ built on them was trained on audio re-encoded with random codecs and rates (see 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 import scipy.fft
@@ -212,6 +213,77 @@ def window_features(samples: np.ndarray, speech: Sequence[tuple[float, float]]) 
         "sub_bass_ratio_db": float(np.median(sub_ratio)),
         "hf_modulation": hf_mod,
     }
+
+
+N_CEPS = 20  # cepstral coefficients per filterbank; c0 (loudness) is dropped
+CEPSTRAL_FEATURES: tuple[str, ...] = tuple(
+    f"{bank}{stat}_{i}" for bank, stats in (("lfcc", ("mean", "std", "dstd")), ("mfcc", ("mean", "std")))
+    for stat in stats for i in range(1, N_CEPS)
+)
+BAND_FEATURES: tuple[str, ...] = tuple(f"band_{lo}_{hi}_db" for lo, hi in ((4, 5), (5, 6), (6, 7), (7, 8)))
+
+
+@cache
+def _filterbank(kind: str, n_filters: int = N_CEPS) -> np.ndarray:
+    """Triangular filters over the 0-8 kHz bins of a 512-point FFT, spaced linearly (LFCC) or on the mel scale."""
+    freqs = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE_HZ)
+    top = SAMPLE_RATE_HZ / 2
+    if kind == "linear":
+        edges = np.linspace(0.0, top, n_filters + 2)
+    else:
+        mel = np.linspace(0.0, 2595 * np.log10(1 + top / 700), n_filters + 2)
+        edges = 700 * (10 ** (mel / 2595) - 1)
+    bank = np.zeros((n_filters, freqs.size))
+    for i in range(n_filters):
+        lo, mid, hi = edges[i], edges[i + 1], edges[i + 2]
+        bank[i] = np.clip(np.minimum((freqs - lo) / (mid - lo), (hi - freqs) / (hi - mid)), 0, None)
+    return bank
+
+
+def _cepstra(power: np.ndarray, kind: str) -> np.ndarray:
+    """Cepstral coefficients 1..N_CEPS-1 per frame: DCT-II of the log filterbank energies."""
+    log_energy = np.log(power @ _filterbank(kind).T + 1e-10)
+    return np.asarray(scipy.fft.dct(log_energy, type=2, norm="ortho", axis=1))[:, 1:N_CEPS]
+
+
+def cepstral_features(samples: np.ndarray, speech: Sequence[tuple[float, float]]) -> dict[str, float]:
+    """LFCC and MFCC statistics over the speech frames of one 16 kHz window, plus 4-8 kHz band levels.
+
+    Linear-frequency cepstra (LFCC) are the ASVspoof baseline front end (Sahidullah et al., "A comparison of
+    features for synthetic speech detection", Interspeech 2015): their even resolution keeps the high band, where
+    vocoders leave their traces, as sharp as the low one. Means (spectral envelope and channel), standard
+    deviations and the spread of frame-to-frame deltas (how the envelope moves) are pooled per window. The band
+    levels are 1-kHz slices of 4-8 kHz relative to 0.3-4 kHz (WaveFake's vocoder band traces). c0 (loudness)
+    is left out; the window is peak-normalised first.
+    """
+    samples = np.asarray(samples, dtype=np.float64)
+    peak = float(np.abs(samples).max()) if samples.size else 0.0
+    samples = samples / peak if peak > 0 else samples
+    power = np.abs(_stft(samples)) ** 2
+    n_frames = power.shape[0]
+    times = (np.arange(n_frames) * HOP + N_FFT / 2) / SAMPLE_RATE_HZ
+    in_speech = np.zeros(n_frames, dtype=bool)
+    for start_s, end_s in speech:
+        in_speech |= (times >= start_s) & (times < end_s)
+    energy_db = _db(power.sum(axis=1))
+    sp = in_speech & (energy_db > np.percentile(energy_db, 95) - 35)
+    if sp.sum() < 10:
+        sp = energy_db > np.percentile(energy_db, 95) - 35
+    out: dict[str, float] = {}
+    for bank, kind in (("lfcc", "linear"), ("mfcc", "mel")):
+        ceps = _cepstra(power, kind)
+        stats = {"mean": ceps[sp].mean(axis=0), "std": ceps[sp].std(axis=0)}
+        if bank == "lfcc":
+            delta = np.diff(ceps, axis=0)[sp[1:]]
+            stats["dstd"] = delta.std(axis=0) if delta.shape[0] > 1 else np.zeros(N_CEPS - 1)
+        for stat, values in stats.items():
+            out.update({f"{bank}{stat}_{i}": float(v) for i, v in enumerate(values, start=1)})
+    freqs = np.fft.rfftfreq(N_FFT, 1 / SAMPLE_RATE_HZ)
+    low_db = _db(power[sp][:, _band(freqs, 300, 4000)].sum(axis=1))
+    for lo, hi in ((4, 5), (5, 6), (6, 7), (7, 8)):
+        band_db = _db(power[sp][:, _band(freqs, lo * 1000, min(hi * 1000, 7950))].sum(axis=1))
+        out[f"band_{lo}_{hi}_db"] = float(np.median(band_db - low_db))
+    return out
 
 
 def feature_vector(features: dict[str, float], names: Sequence[str] = FEATURES) -> np.ndarray:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from veracity.analyzers.audio._vad import SpeechSegment
-from veracity.analyzers.audio._voice_features import SAMPLE_RATE_HZ, window_features
+from veracity.analyzers.audio._voice_features import SAMPLE_RATE_HZ, cepstral_features, window_features
 from veracity.analyzers.audio._windows import Window, speech_windows
 
 WINDOW_S = 4.0
@@ -63,5 +63,6 @@ def file_windows(samples_16k: np.ndarray, segments: Sequence[SpeechSegment],
         a, b = int(window.start_s * SAMPLE_RATE_HZ), int(window.end_s * SAMPLE_RATE_HZ)
         relative = [(max(s.start_s, window.start_s) - window.start_s, min(s.end_s, window.end_s) - window.start_s)
                     for s in segments if s.end_s > window.start_s and s.start_s < window.end_s]
-        out.append((window, window_features(samples_16k[a:b], relative)))
+        piece = samples_16k[a:b]
+        out.append((window, window_features(piece, relative) | cepstral_features(piece, relative)))
     return out

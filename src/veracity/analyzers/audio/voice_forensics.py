@@ -32,6 +32,23 @@ _PLAIN_WORDS = {
     "sub_bass_ratio_db": "low rumble below 90 Hz",
     "hf_modulation": "how the high band follows the voice",
 }
+_PLAIN_PREFIXES = {
+    "lfccmean": "the spectral envelope on a linear frequency scale (LFCC)",
+    "lfccstd": "how much the linear-scale spectral envelope varies (LFCC)",
+    "lfccdstd": "how fast the linear-scale spectral envelope moves (LFCC deltas)",
+    "mfccmean": "the spectral envelope on the mel scale (MFCC)",
+    "mfccstd": "how much the mel-scale spectral envelope varies (MFCC)",
+}
+
+
+def _plain_words(name: str) -> str:
+    """What a feature measures, in words (cepstral coefficients grouped by statistic)."""
+    if name in _PLAIN_WORDS:
+        return _PLAIN_WORDS[name]
+    if name.startswith("band_"):
+        _band, low, high, _db = name.split("_")
+        return f"energy between {low} and {high} kHz"
+    return _PLAIN_PREFIXES.get(name.split("_")[0], name)
 
 
 @dataclass(frozen=True)
@@ -94,7 +111,8 @@ class VoiceForensicsAnalyzer(Analyzer):
         shares = self._model.contributions(mean_row)
         leaning = sorted(shares.items(), key=lambda kv: -abs(kv[1]))[:3]
         direction = Direction.SYNTHETIC if p_synthetic >= 0.5 else Direction.AUTHENTIC
-        reasons = ", ".join(_PLAIN_WORDS[name] for name, v in leaning if (v > 0) == (direction is Direction.SYNTHETIC))
+        reasons = ", ".join(dict.fromkeys(_plain_words(name) for name, v in leaning
+                                          if (v > 0) == (direction is Direction.SYNTHETIC)))
         verdict = "look synthetic" if direction is Direction.SYNTHETIC else "look like a recorded voice"
         findings = [Finding(
             code="audio.voice_forensics.summary",
