@@ -54,9 +54,10 @@ def load(path: Path) -> VoiceModel:
                       np.asarray(data["coef"]), float(data["intercept"]))
 
 
-def file_windows(samples_16k: np.ndarray, segments: Sequence[SpeechSegment],
-                 max_windows: int | None) -> list[tuple[Window, dict[str, float]]]:
-    """Features for each speech window of a clip (shared by the analyzer and the training script)."""
+def file_windows(samples_16k: np.ndarray, segments: Sequence[SpeechSegment], max_windows: int | None,
+                 cepstral: bool = True) -> list[tuple[Window, dict[str, float]]]:
+    """Features for each speech window of a clip (shared by the analyzer and the training script); the cepstral
+    statistics only with ``cepstral`` (a model that uses none of them need not pay for them)."""
     duration_s = samples_16k.size / SAMPLE_RATE_HZ
     out = []
     for window in speech_windows(segments, duration_s, WINDOW_S, max_windows=max_windows):
@@ -64,5 +65,6 @@ def file_windows(samples_16k: np.ndarray, segments: Sequence[SpeechSegment],
         relative = [(max(s.start_s, window.start_s) - window.start_s, min(s.end_s, window.end_s) - window.start_s)
                     for s in segments if s.end_s > window.start_s and s.start_s < window.end_s]
         piece = samples_16k[a:b]
-        out.append((window, window_features(piece, relative) | cepstral_features(piece, relative)))
+        features = window_features(piece, relative)
+        out.append((window, features | cepstral_features(piece, relative) if cepstral else features))
     return out

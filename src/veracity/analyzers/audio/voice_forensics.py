@@ -85,7 +85,7 @@ class VoiceForensicsAnalyzer(Analyzer):
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.audio import _common
         from veracity.analyzers.audio._picture import shared_canvas, timeline_png
-        from veracity.analyzers.audio._voice_features import feature_vector
+        from veracity.analyzers.audio._voice_features import FEATURES, feature_vector
         from veracity.analyzers.audio._voice_model import file_windows
 
         if (why := _common.no_sound_reason(media)) is not None:
@@ -94,7 +94,8 @@ class VoiceForensicsAnalyzer(Analyzer):
         if (why := _common.too_little_speech(segments)) is not None:
             return self.abstain(why)
         thorough = ctx.settings.profile is Profile.THOROUGH
-        windows = file_windows(samples, segments, None if thorough else self.params.max_windows)
+        cepstral = not set(self._model.features) <= set(FEATURES)
+        windows = file_windows(samples, segments, None if thorough else self.params.max_windows, cepstral)
         if not windows:
             return self.abstain("no window holds enough speech")
         rows = np.array([feature_vector(f, self._model.features) for _w, f in windows])
