@@ -61,7 +61,7 @@ train-ai-image: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python -m training.ai_image --corpus $(CORPUS) --jobs 2 --with-gbt
 
 train-voice-forensics: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python -m training.voice_forensics.train --corpus $(CORPUS)
+	$(TRAIN_ENV) $(BIN)/python -m training.voice_forensics $(CORPORA) --jobs 2
 
 train-face-forgery: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python -m training.face_forgery.train --corpus $(CORPUS) --jobs 2

@@ -253,3 +253,15 @@ def test_neutral_audio_keeps_the_first_6_s(tmp_path: Path) -> None:
 def test_an_unknown_recipe_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown recipe"):
         launder(_wav(tmp_path / "a.wav"), tmp_path / "cache", recipe="tiktok")  # type: ignore[arg-type]
+
+
+def test_random_audio_damage_repeats_for_a_seed_and_varies_across_seeds(tmp_path: Path) -> None:
+    from veracity.media.damage import random_launder_audio
+
+    src = _wav(tmp_path / "long.wav", seconds=6.0)
+    draws = [random_launder_audio(src, np.random.default_rng(seed)) for seed in (1, 1, 2, 3, 4)]
+    assert np.array_equal(draws[0], draws[1])
+    assert all(d.dtype == np.float32 and np.isfinite(d).all() for d in draws)
+    # Crops keep 3-6 s at 16 kHz (codec padding aside); different seeds give different lengths or samples.
+    assert all(2.9 * 16_000 <= d.size <= 6.2 * 16_000 for d in draws)
+    assert len({(d.size, round(float(np.abs(d).max()), 4)) for d in draws[1:]}) > 1

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from training.voice_forensics import _interim as shared
+from training import corpora, metrics
+from training.voice_forensics.__main__ import VIEWS, figures, voice_rows
 from training.voice_forensics.views import view_samples
-
-VIEWS = ("plain", "laundered", "neutral")
 
 
 def aasist_p(samples: np.ndarray, onnx_path: Path) -> float | None:
@@ -41,15 +40,14 @@ def main() -> None:
     from veracity.models.registry import require_output
 
     parser = argparse.ArgumentParser()
-    shared.add_corpus_arguments(parser)
+    corpora.add_arguments(parser)
     parser.add_argument("--variants", default="aasist-l,aasist")
-    parser.add_argument("--out", type=Path, default=shared.ROOT / "build" / "protocol" / "peers" / "audio.aasist.json")
+    parser.add_argument("--out", type=Path, default=corpora.REPO / "build" / "protocol" / "peers" / "audio.aasist.json")
     args = parser.parse_args()
-    items = [i for i in shared.voice_items(args.train_corpus, args.unseen_corpus)
-             if i.corpus == "unseen" and i.category == "audio"]
+    items = [i for i in voice_rows(*corpora.from_arguments(args)) if i.corpus == "unseen" and i.category == "audio"]
     scores: dict[str, dict[str, dict[str, float]]] = {}
     samples = {(i.key, v): view_samples(i, v, 0) for i in items for v in VIEWS}
-    report = {}
+    report: dict[str, dict] = {}
     for variant in args.variants.split(","):
         onnx = require_output("aasist", f"{variant}.onnx", None)
         scores[variant] = {v: {} for v in VIEWS}
@@ -57,8 +55,8 @@ def main() -> None:
             for view in VIEWS:
                 if (p := aasist_p(samples[(item.key, view)], onnx)) is not None:
                     scores[variant][view][item.key] = round(p, 6)
-        report[variant] = {v: shared.decision_figures(scores[variant][v], items) for v in VIEWS}
-        report[variant]["per_generator_neutral"] = shared.per_generator(scores[variant]["neutral"], items)
+        report[variant] = {v: figures(scores[variant][v], items) for v in VIEWS}
+        report[variant]["per_generator_neutral"] = metrics.per_generator(items, scores[variant]["neutral"])
         print(variant, json.dumps(report[variant]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"figures": report, "scores": scores}, indent=1) + "\n")

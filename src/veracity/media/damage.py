@@ -26,9 +26,9 @@ uninformative, the same way for real and fake files:
 
 The random spot is drawn from the file's sha256, so a file always gets the same copy.
 
-Randomised training damage (``random_launder``, ``random_launder_video``) draws crops, sizes, qualities, frame
-rates and lengths from a ``numpy`` generator: training code only, never a user feature. The robustness self-check
-(``veracity check --robustness``) takes its image helpers from here too.
+Randomised training damage (``random_launder``, ``random_launder_video``, ``random_launder_audio``) draws crops,
+sizes, qualities, frame rates, lengths, codecs and levels from a ``numpy`` generator: training code only, never a
+user feature. The robustness self-check (``veracity check --robustness``) takes its image helpers from here too.
 """
 
 from __future__ import annotations
@@ -562,3 +562,96 @@ def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: 
             out.mux(packet)
     return {"fps": round(fps_out, 2), "crf": crf, "start_s": round(start_s, 2), "length_s": round(length_s, 2),
             "width": out_w, "height": out_h}
+
+
+# --- randomised training damage for sound (training code only) ------------------------------------------------------
+
+AUDIO_DECODE_RATES_HZ = (16_000, 22_050, 24_000, 44_100)
+AUDIO_CODECS = {  # codec: (container, sample rates it takes, bit rates)
+    "libmp3lame": ("mp3", (16_000, 22_050, 24_000, 44_100), (32_000, 48_000, 64_000, 96_000, 128_000)),
+    "libopus": ("ogg", (16_000, 24_000, 48_000), (16_000, 24_000, 32_000, 48_000, 64_000)),
+    "aac": ("adts", (16_000, 22_050, 44_100), (48_000, 64_000, 96_000, 128_000)),
+}
+
+
+def encode_audio(samples: np.ndarray, rate_hz: int, codec: str, bit_rate: int) -> bytes:
+    """Mono float samples encoded with ``codec`` (a key of ``AUDIO_CODECS``) at ``bit_rate``, as file bytes."""
+    import av
+
+    container, _rates, _bit_rates = AUDIO_CODECS[codec]
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container) as out:
+        stream: Any = out.add_stream(codec, rate=rate_hz, layout="mono")
+        stream.bit_rate = bit_rate
+        step = 960 * rate_hz // 48_000 if codec == "libopus" else 1152
+        for start in range(0, samples.size, step):
+            piece = np.ascontiguousarray(samples[None, start : start + step], dtype=np.float32)
+            frame = av.AudioFrame.from_ndarray(piece, format="flt", layout="mono")
+            frame.sample_rate = rate_hz
+            frame.pts = start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def resample_audio(samples: np.ndarray, rate_hz: int, target_hz: int) -> np.ndarray:
+    from scipy.signal import resample_poly
+
+    if rate_hz == target_hz:
+        return samples.astype(np.float32)
+    g = int(np.gcd(rate_hz, target_hz))
+    return resample_poly(samples, target_hz // g, rate_hz // g).astype(np.float32)
+
+
+def decode_audio(data: bytes, rate_hz: int) -> np.ndarray:
+    import tempfile
+
+    from veracity.media.audio import load_mono
+
+    with tempfile.NamedTemporaryFile(suffix=".bin") as handle:
+        handle.write(data)
+        handle.flush()
+        return load_mono(handle.name, rate_hz)
+
+
+def random_launder_audio(path: Path, rng: np.random.Generator, out_rate_hz: int = 16_000) -> np.ndarray:
+    """Samples of ``path`` at ``out_rate_hz`` after one random draw of the training damage for sound.
+
+    Both classes go through the same draw, so that container, codec, sample rate, loudness, leading/trailing
+    silence and length stop following the label: decoded at a random rate (16/22.05/24/44.1 kHz), a random crop of
+    0-30 % at each end (clips over 4 s), a random band limit at 3.8-7.6 kHz (p 0.3), low room-like noise 25-50 dB
+    below the signal (p 0.25), a random level, then 0-2 lossy passes (MP3 / Opus / AAC at random rates and bit
+    rates), decoded at a random rate and resampled to ``out_rate_hz``."""
+    from scipy.signal import butter, sosfilt
+
+    from veracity.media.audio import load_mono
+
+    rate = int(rng.choice(AUDIO_DECODE_RATES_HZ))
+    samples = load_mono(path, rate).astype(np.float64)
+    n = samples.size
+    if n > 4 * rate:
+        a, b = (int(rng.uniform(0, 0.3) * n) for _ in range(2))
+        samples = samples[a : n - b] if n - a - b >= 3 * rate else samples
+    if rng.random() < 0.3:
+        cutoff = rng.uniform(3_800, min(7_600, 0.47 * rate))
+        samples = sosfilt(butter(8, cutoff, fs=rate, output="sos"), samples)
+    if rng.random() < 0.25:
+        rms = float(np.sqrt(np.mean(samples**2))) or 1.0
+        noise = rng.standard_normal(samples.size)
+        if rng.random() < 0.5:  # brown-ish room rumble rather than hiss
+            noise = np.cumsum(noise)
+            noise -= np.convolve(noise, np.ones(201) / 201, mode="same")
+        noise *= rms * 10 ** (-rng.uniform(25, 50) / 20) / (float(np.std(noise)) or 1.0)
+        samples = samples + noise
+    peak = float(np.abs(samples).max()) or 1.0
+    samples = (samples / peak * 10 ** (-rng.uniform(0.5, 25) / 20)).astype(np.float32)
+    for _pass in range(int(rng.choice([0, 1, 1, 1, 2]))):
+        codec = str(rng.choice(sorted(AUDIO_CODECS)))
+        _container, rates, bit_rates = AUDIO_CODECS[codec]
+        target = int(rng.choice(rates))
+        data = encode_audio(resample_audio(samples, rate, target), target, codec, int(rng.choice(bit_rates)))
+        rate = int(rng.choice(AUDIO_DECODE_RATES_HZ))
+        samples = decode_audio(data, rate)
+    return resample_audio(samples, rate, out_rate_hz)
