@@ -1,9 +1,10 @@
 """Feature rows of every file the voice model is trained or scored on, one matrix per *view* of the file, cached.
 
 Views: ``plain`` (the file as published), ``laundered`` (the bench's platform recipe), ``neutral`` (the neutral
-recipe: the first 6 s, re-encoded; both from ``veracity.media.damage``) and ``aug<k>`` (the k-th random training damage; training only). Rows are the
-all-feature vectors (``ALL_FEATURES``) of the windows the analyzer scores under the default profile, so a model
-fitted on any column subset scores a file exactly as the analyzer would.
+recipe: the first 6 s, re-encoded; both recipes from ``veracity.media.damage``) and ``aug<k>`` (the k-th random
+training damage; training only). Rows are the all-feature vectors (``ALL_FEATURES``) of the windows the analyzer
+scores under the default profile, so a model fitted on any column subset scores a file exactly as the analyzer
+would.
 
 The random training damage is ``veracity.media.damage.random_launder_audio``: both classes decoded and re-encoded
 the same random way, so that container, codec, sample rate, loudness, leading/trailing silence and length stop
