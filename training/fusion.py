@@ -99,10 +99,9 @@ def load_rows(bench_runs: dict[str, Path], oof_dir: Path) -> tuple[list[Row], li
 def bench_analyzer_ids() -> list[str]:
     """The default profile's analyzers, less the corpus-trained ones (their out-of-fold scores are used instead)."""
     from veracity.analyzers import registry
-    from veracity.config import PROFILE_MAX_COST, Profile
+    from veracity.config import Profile
 
-    return sorted(analyzer_id for analyzer_id, cls in registry.available().items()
-                  if cls.info.cost <= PROFILE_MAX_COST[Profile.DEFAULT] and not is_learned(analyzer_id))
+    return sorted(cls.info.id for cls in registry.for_profile(Profile.DEFAULT) if not is_learned(cls.info.id))
 
 
 def run_bench(corpus: Path, out: Path, launder: bool, workers: int) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from veracity import __version__
 from veracity.analyzers import registry
 from veracity.analyzers.base import AnalysisContext, Analyzer
-from veracity.config import PROFILE_MAX_COST, Settings
+from veracity.config import Settings
 from veracity.evidence import AnalyzerResult, MediaInfo, Report, Status
 from veracity.fusion import fuse
 from veracity.media.probe import probe
@@ -82,19 +82,12 @@ class Scanner:
         self.settings = settings or Settings()
         self.selected = tuple(analyzer_ids) if analyzer_ids else None
         self.threads = threads or self.settings.analyzer_threads or default_threads()
-        self._classes = (
-            [registry.get(i) for i in self.selected] if self.selected else list(registry.available().values())
-        )
+        self._classes = registry.for_profile(self.settings.profile, self.selected)
         self._loaded: dict[str, Analyzer] = {}
         self._abandoned: list[tuple[str, Future[AnalyzerResult]]] = []
 
     def plan(self, media: MediaInfo) -> list[type[Analyzer]]:
-        max_cost = PROFILE_MAX_COST[self.settings.profile]
-        return [
-            cls
-            for cls in self._classes
-            if media.kind in cls.info.media_kinds and (self.selected is not None or cls.info.cost <= max_cost)
-        ]
+        return [cls for cls in self._classes if media.kind in cls.info.media_kinds]
 
     def skipped(self, media: MediaInfo) -> list[str]:
         """Analyzers for this kind of file that the profile leaves out as too slow (none when chosen by id)."""

@@ -6,10 +6,12 @@ Analyzer modules import their heavy dependencies inside ``load``/``analyze``, so
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from functools import cache
 from importlib.metadata import entry_points
 
 from veracity.analyzers.base import Analyzer
+from veracity.config import PROFILE_MAX_COST, Profile
 from veracity.errors import VeracityError
 
 ENTRY_POINT_GROUP = "veracity.analyzers"
@@ -66,6 +68,15 @@ def available() -> dict[str, type[Analyzer]]:
             continue
         found.setdefault(analyzer.info.id, analyzer)
     return found
+
+
+def for_profile(profile: Profile, analyzer_ids: Sequence[str] | None = None) -> list[type[Analyzer]]:
+    """The analyzers an analysis runs: those named (any cost), else every registered one the profile's cost cap
+    allows. The one place this is decided (scanner, scan signature, server listing, bench)."""
+    if analyzer_ids:
+        return [get(i) for i in analyzer_ids]
+    max_cost = PROFILE_MAX_COST[profile]
+    return [cls for cls in available().values() if cls.info.cost <= max_cost]
 
 
 def get(analyzer_id: str) -> type[Analyzer]:

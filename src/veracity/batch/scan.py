@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from veracity.batch.discover import discover
 from veracity.batch.store import ResultRow, ResultStore, now_iso
-from veracity.config import PROFILE_MAX_COST, Settings
+from veracity.config import Settings
 from veracity.engine.task import Task, TaskResult
 
 if TYPE_CHECKING:
@@ -22,11 +22,7 @@ def analyzer_signature(settings: Settings, analyzer_ids: Sequence[str] | None = 
     so installing an extra makes the affected files count as not done."""
     from veracity.analyzers import registry
 
-    if analyzer_ids:
-        classes = [registry.get(i) for i in analyzer_ids]
-    else:
-        max_cost = PROFILE_MAX_COST[settings.profile]
-        classes = [c for c in registry.available().values() if c.info.cost <= max_cost]
+    classes = registry.for_profile(settings.profile, analyzer_ids)
     return ",".join(sorted(f"{c.info.id}@{c.info.version}{'!missing' if c.info.missing_modules() else ''}"
                            for c in classes))
 

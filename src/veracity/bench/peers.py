@@ -14,21 +14,20 @@ from rich.table import Table
 
 from veracity.bench import metrics
 from veracity.bench.manifest import ManifestError
+from veracity.config import Profile
 
 PEERS: dict[str, str] = {"mesonet": "learned.mesonet", "aasist": "audio.aasist"}
 
 
-def with_peers(analyzer_ids: tuple[str, ...] | None, peers: Sequence[str], profile: str) -> tuple[str, ...]:
+def with_peers(analyzer_ids: tuple[str, ...] | None, peers: Sequence[str], profile: Profile) -> tuple[str, ...]:
     """The analyzers to run: those asked for (default: the profile's), plus each peer's analyzer."""
     from veracity.analyzers import registry
-    from veracity.config import PROFILE_MAX_COST, Profile
 
     unknown = [p for p in peers if p not in PEERS]
     if unknown:
         raise ManifestError(f"unknown peer {', '.join(unknown)} (known: {', '.join(sorted(PEERS))})")
     if analyzer_ids is None:
-        max_cost = PROFILE_MAX_COST[Profile(profile)]
-        analyzer_ids = tuple(i for i, cls in registry.available().items() if cls.info.cost <= max_cost)
+        analyzer_ids = tuple(cls.info.id for cls in registry.for_profile(profile))
     return tuple(dict.fromkeys(analyzer_ids + tuple(PEERS[p] for p in peers)))
 
 

@@ -18,6 +18,7 @@ from veracity import __version__
 from veracity.bench.manifest import ManifestError, ManifestRow, read_manifest, select
 from veracity.bench.peers import peer_comparison, print_peers, with_peers
 from veracity.bench.summary import analyzer_aucs, per_category, print_summary
+from veracity.config import Profile, Settings
 from veracity.engine.isolation import Call, IsolatedPool
 from veracity.engine.task import Task, TaskResult, run_task
 
@@ -58,9 +59,8 @@ def _item(row: ManifestRow, result: TaskResult | None, error: str | None) -> dic
 
 
 def _validate(rows: list[ManifestRow], all_rows: list[ManifestRow], categories: Sequence[str] | None,
-              profile: str, analyzers: Sequence[str] | None) -> None:
+              profile: Profile | str | None, analyzers: Sequence[str] | None) -> None:
     from veracity.analyzers import registry
-    from veracity.config import Profile
 
     if categories:
         known = sorted({r.category for r in all_rows})
@@ -70,7 +70,7 @@ def _validate(rows: list[ManifestRow], all_rows: list[ManifestRow], categories: 
     if not rows:
         raise ManifestError("no files selected")
     try:
-        Profile(profile)
+        Profile(profile or Profile.DEFAULT)
     except ValueError:
         raise ManifestError(f"unknown profile {profile!r} (fast, default, thorough)") from None
     for analyzer_id in analyzers or ():
@@ -95,7 +95,7 @@ def run_bench(
     manifest: Path | None = None,
     json_out: Path | None = None,
     launder: bool | str = False,
-    profile: str = "default",
+    profile: Profile | str | None = None,
     categories: Sequence[str] | None = None,
     limit: int | None = None,
     workers: int = 1,
@@ -121,12 +121,10 @@ def run_bench(
     rows = select(all_rows, categories, limit)
     _validate(rows, all_rows, categories, profile, analyzers)
     analyzer_ids = tuple(analyzers) if analyzers else None
+    settings = Settings.from_env(profile=profile, file_timeout_s=timeout_s)
     if peers:
-        analyzer_ids = with_peers(analyzer_ids, peers, profile)
+        analyzer_ids = with_peers(analyzer_ids, peers, settings.profile)
     cache = str(launder_cache) if launder_cache else None
-    from veracity.config import Profile, Settings
-
-    settings = Settings(profile=Profile(profile), file_timeout_s=timeout_s or DEFAULT_TIMEOUT_S)
     settings_json = settings.to_json()
     calls = [
         Call(index, run_task, (Task(str(Path(corpus) / row.path), settings_json, analyzer_ids,
@@ -163,7 +161,8 @@ def run_bench(
         "config": {
             "corpus": str(corpus), "manifest": str(manifest) if manifest else "MANIFEST.csv",
             "launder": recipe is not None, "launder_recipe": recipe,
-            "profile": profile, "categories": list(categories) if categories else None, "limit": limit,
+            "profile": settings.profile.value, "categories": list(categories) if categories else None,
+            "limit": limit,
             "analyzers": analyzer_versions, "workers": workers,
             "timeout_s": timeout_s, "tool_version": __version__, "date": started_at,
             "wall_seconds": round(time.perf_counter() - started, 2), "worker_restarts": pool.restarts,

@@ -50,7 +50,7 @@ def run_check(
     json_out: str | None,
     html_out: Path | None,
     analyzers: str | None,
-    profile: str,
+    profile: Profile | None,
     artifacts_dir: Path | None,
     fail_on: str | None,
     quiet: bool,
@@ -61,10 +61,10 @@ def run_check(
     # Decided now: while native libraries' logs are filtered (veracity._native_logs) fd 2 is briefly a pipe.
     err = Console(stderr=True, force_terminal=sys.stderr.isatty() or None)
     try:
-        settings = Settings(profile=Profile(profile))
+        settings = Settings.from_env(profile=profile)
         scanner = Scanner(settings, [a.strip() for a in analyzers.split(",") if a.strip()] if analyzers else None)
-    except ValueError:
-        err.print(f"error: unknown profile {profile!r} (fast, default, thorough)", markup=False)
+    except ValueError as exc:  # a bad VERACITY_* value
+        err.print(f"error: {str(exc).splitlines()[0]}", markup=False)
         return ExitCode.USAGE
     except VeracityError as exc:
         err.print(f"error: {exc}", markup=False)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from veracity.config import Profile
 
-def run_serve(*, host: str, port: int, data_dir: Path | None, workers: int | None, profile: str | None,
+
+def run_serve(*, host: str, port: int, data_dir: Path | None, workers: int | None, profile: Profile | None,
               analyzers: str | None, log_level: str) -> int:
     try:
         import uvicorn

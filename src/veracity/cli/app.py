@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from veracity.config import Profile
+
 app = typer.Typer(
     name="veracity",
     help="Is this video, image or audio clip AI-made or real, and why?",
@@ -14,6 +16,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+_STORE_HELP = "Result store, SQLite (env VERACITY_STORE; default ./veracity.sqlite)."
+_PROFILE_HELP = "How deep to look (env VERACITY_PROFILE; default: default)."
 
 
 def _print_version(value: bool) -> None:
@@ -50,7 +56,7 @@ def check(
     ] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
     analyzers: Annotated[str | None, typer.Option(help="Comma-separated analyzer ids to run (default: all).")] = None,
-    profile: Annotated[str, typer.Option(help="fast | default | thorough")] = "default",
+    profile: Annotated[Profile | None, typer.Option(help=_PROFILE_HELP)] = None,
     artifacts_dir: Annotated[Path | None, typer.Option(help="Also save evidence pictures as files here.")] = None,
     fail_on: Annotated[str | None, typer.Option(help="Exit 1 when any file gets this label (ai_generated).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary.")] = False,
@@ -107,7 +113,7 @@ def bench(
         metavar="[platform|neutral]",
         help="Re-encode every file first: alone or 'platform', as a social platform would; 'neutral': square crop "
         "at a random spot, 512x512, 8 fps, first 5 s of video / 6 s of audio.")] = None,
-    profile: Annotated[str, typer.Option(help="fast | default | thorough")] = "default",
+    profile: Annotated[Profile | None, typer.Option(help=_PROFILE_HELP)] = None,
     category: Annotated[list[str] | None, typer.Option(help="Only these categories (repeatable).")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many files per category (for quick runs).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each file runs isolated in one).")] = 1,
@@ -140,7 +146,7 @@ def serve(
     )] = None,
     workers: Annotated[int | None, typer.Option(help="Analyses run at once (env VERACITY_WORKERS; default 2).")
                        ] = None,
-    profile: Annotated[str | None, typer.Option(help="fast | default | thorough (env VERACITY_PROFILE)")] = None,
+    profile: Annotated[Profile | None, typer.Option(help=_PROFILE_HELP)] = None,
     analyzers: Annotated[str | None, typer.Option(help="Comma-separated analyzer ids (default: the profile's).")
                          ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
@@ -152,7 +158,6 @@ def serve(
                                analyzers=analyzers, log_level=log_level))
 
 
-_STORE_HELP = "Result store, SQLite (env VERACITY_STORE; default ./veracity.sqlite)."
 
 
 @app.command()
@@ -164,7 +169,7 @@ def scan(
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster: auto, host:6379, ray://host:10001.")] = None,
     export: Annotated[str | None, typer.Option(help="Also write the results as csv | jsonl | parquet.")] = None,
     out: Annotated[Path | None, typer.Option(help="Where --export writes.")] = None,
-    profile: Annotated[str, typer.Option(help="fast | default | thorough")] = "default",
+    profile: Annotated[Profile | None, typer.Option(help=_PROFILE_HELP)] = None,
     analyzers: Annotated[str | None, typer.Option(help="Comma-separated analyzer ids (default: profile's).")] = None,
     no_index: Annotated[bool, typer.Option("--no-index", help="Do not fill the near-duplicate index.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,

@@ -360,15 +360,14 @@ def delete_analysis(request: Request, job_id: str) -> Response:
 @router.get("/analyzers", response_model=list[AnalyzerEntry], summary="The analyzers this server can run")
 def analyzers(request: Request) -> list[AnalyzerEntry]:
     from veracity.analyzers import registry
-    from veracity.config import PROFILE_MAX_COST
 
     config = state(request).config
-    max_cost = PROFILE_MAX_COST[config.settings.profile]
+    running = set(registry.for_profile(config.settings.profile, config.analyzers))
     entries = []
     for analyzer_id, cls in sorted(registry.available().items()):
         info = cls.info
         missing = info.missing_modules()
-        enabled = analyzer_id in config.analyzers if config.analyzers else info.cost <= max_cost
+        enabled = cls in running
         entries.append(AnalyzerEntry(
             id=analyzer_id, version=info.version, title=info.title, summary=info.summary,
             media_kinds=sorted(k.value for k in info.media_kinds), cost=info.cost, installed=not missing,
