@@ -75,3 +75,24 @@ def test_cli_json_has_the_robustness_section(tmp_path: Path) -> None:
     assert {v["name"] for v in section["variants"]} == {"recompressed", "downscaled", "metadata_stripped", "combined"}
     assert isinstance(section["verdict_stable"], bool)
     assert "Robustness self-check" in html.read_text()
+
+
+def test_robustness_is_an_option_of_every_entry_point(tmp_path: Path) -> None:
+    import veracity
+    from veracity.batch.scan import analyzer_signature, scan
+    from veracity.batch.store import ResultStore
+    from veracity.config import Settings
+
+    cheap = ["provenance.metadata"]
+    api = veracity.check(SAMPLES / "generated_parameters.png", analyzers=cheap, robustness=True)
+    assert api.robustness is not None and not api.robustness.verdict_stable  # stripping loses the declaration
+    assert veracity.check(SAMPLES / "generated_parameters.png", analyzers=cheap).robustness is None
+    robust = Settings(robustness=True)  # what the server (VERACITY_ROBUSTNESS) and `scan --robustness` carry
+    assert Scanner(robust, cheap).check(SAMPLES / "camera_photo.jpg").robustness is not None
+    assert analyzer_signature(robust, cheap) != analyzer_signature(Settings(), cheap)  # a robust rescan is not "done"
+    summary = scan([SAMPLES / "tone.wav"], store_path=tmp_path / "s.sqlite", settings=robust, analyzer_ids=cheap,
+                   workers=1, index=False)
+    assert summary.analyzed == 1
+    with ResultStore(tmp_path / "s.sqlite") as results:
+        report = json.loads(next(iter(results.rows())).report_json or "{}")
+    assert [v["name"] for v in report["robustness"]["variants"]] == ["recompressed"]

@@ -83,6 +83,9 @@ class Settings(BaseModel):
         "reason. A worker maps about 1.1 GiB before any file and peaked at 1.9 GiB on the corpus's largest files"))
     analyzer_threads: int | None = Field(default=None, gt=0, description=(
         "threads the analyzers of one file run in (default: the CPU count, at most 4)"))
+    robustness: bool = Field(default=False, description=(
+        "also re-analyse damaged copies (recompressed, downscaled, metadata stripped) and report whether the "
+        "verdict holds (veracity.robustness)"))
     audio_sample_rate_hz: int = 16_000
     model_dir: Path | None = Field(default_factory=lambda: Path(p) if (p := env("model_dir")) else None)
 

@@ -65,7 +65,9 @@ class Finding(_Frozen):
     code: str = Field(description="stable dotted code, e.g. provenance.c2pa.ai_generated")
     message: str = Field(description="what was seen, in words a journalist understands")
     direction: Direction
-    strength: Probability = Field(description="how much it weighs, 0 (nothing) .. 1 (as strong as it gets)")
+    strength: Probability = Field(description=(
+        "how far this finding alone moves belief toward its direction: 0 (not at all) .. 1 (settles it); for a "
+        "finding backed by a probability p, reliability x |2p - 1| (defined in veracity.analyzers.scoring)"))
     decisive: bool = Field(default=False, description="settles the verdict on its own (declared AI origin, watermark)")
     locus: Locus | None = None
     data: dict[str, JsonValue] = Field(default_factory=dict)

@@ -71,7 +71,7 @@ def check_robustness(scanner: Any, original: Report) -> RobustnessCheck:
             copy = Path(tmp) / f"{damage.name}{damage.suffix}"
             try:
                 damage.make(original.media, copy)
-                report = scanner.check(copy)
+                report = scanner.check(copy, robustness=False)
             except Exception as exc:  # noqa: BLE001 - a copy that can't be made must not lose the original's report
                 variants.append(RobustnessVariant(name=damage.name, description=damage.description,
                                                   error=f"{type(exc).__name__}: {exc}"))

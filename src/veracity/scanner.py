@@ -93,16 +93,32 @@ class Scanner:
         """Analyzers for this kind of file that the profile leaves out as too slow (none when chosen by id)."""
         if self.selected is not None:
             return []
-        max_cost = PROFILE_MAX_COST[self.settings.profile]
-        return [cls.info.id for cls in self._classes if media.kind in cls.info.media_kinds and cls.info.cost > max_cost]
+        chosen = set(self._classes)
+        return [cls.info.id for cls in registry.available().values()
+                if media.kind in cls.info.media_kinds and cls not in chosen]
 
     def abandoned(self) -> list[str]:
         """Ids of timed-out analyzers whose threads are still running (they stop at their next shared step)."""
         self._abandoned = [(i, f) for i, f in self._abandoned if not f.done()]
         return [i for i, _f in self._abandoned]
 
-    def check(self, path: str | Path, progress: ProgressHook | None = None) -> Report:
-        """Analyze one file. Raises ``VeracityError`` only when the file itself can't be read."""
+    def check(self, path: str | Path, progress: ProgressHook | None = None, *,
+              robustness: bool | None = None) -> Report:
+        """Analyze one file. Raises ``VeracityError`` only when the file itself can't be read.
+
+        ``robustness`` (default: ``settings.robustness``) also analyses damaged copies of the file and says in
+        ``report.robustness`` whether the verdict holds."""
+        report = self._check(path, progress)
+        if self.settings.robustness if robustness is None else robustness:
+            from veracity.robustness import check_robustness
+
+            notify = progress or (lambda _event: None)
+            notify(Progress(str(path), "robustness", 0, 1, "started"))
+            report = report.model_copy(update={"robustness": check_robustness(self, report)})
+            notify(Progress(str(path), "robustness", 1, 1, "finished"))
+        return report
+
+    def _check(self, path: str | Path, progress: ProgressHook | None) -> Report:
         started = time.perf_counter()
         notify = progress or (lambda _event: None)
         media = probe(path, self.settings.limits)
@@ -129,12 +145,12 @@ class Scanner:
         limit = self.settings.analyzer_timeout_s
         pending = []
         for run in runs:
-            missing = run.cls.info.missing_modules()
-            if missing:
+            missing = run.cls.info.missing(self.settings.model_dir)
+            if missing is not None:
                 info = run.cls.info
                 run.result = AnalyzerResult(
                     analyzer_id=info.id, analyzer_version=info.version, status=Status.MISSING_DEPENDENCY,
-                    reason=f"needs {', '.join(missing)}, which is not installed", hint=info.install_hint(),
+                    reason=missing[0], hint=missing[1],
                 )
                 notify(Progress(path, info.id, done, total, "started"))
                 done += 1
@@ -223,6 +239,8 @@ def check(
     settings: Settings | None = None,
     analyzers: Sequence[str] | None = None,
     progress: ProgressHook | None = None,
+    robustness: bool | None = None,
 ) -> Report:
-    """Analyze one file and return its report: ``veracity.check("clip.mp4").verdict``."""
-    return Scanner(settings, analyzers).check(path, progress)
+    """Analyze one file and return its report: ``veracity.check("clip.mp4").verdict``; ``robustness=True`` also
+    checks whether the verdict survives the damage a platform does to a re-uploaded copy."""
+    return Scanner(settings, analyzers).check(path, progress, robustness=robustness)

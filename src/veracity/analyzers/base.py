@@ -1,4 +1,9 @@
-"""What an analyzer is: frozen metadata, small frozen params, an explicit ``load()``, one ``analyze()``."""
+"""What an analyzer is: frozen metadata, small frozen params, an explicit ``load()``, one ``analyze()``.
+
+The base class owns what every analyzer would otherwise repeat: its params (``Params`` builds the defaults),
+the dependency and model checks behind ``missing_dependency`` (``AnalyzerInfo.requires`` / ``models``), and the
+evidence tags fusion routes by (``AnalyzerInfo.evidence``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
@@ -19,6 +24,7 @@ if TYPE_CHECKING:
     from veracity.media.image import WorkingImage
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -34,13 +40,37 @@ class AnalyzerInfo:
     extra: str | None = None  # the pip extra that brings ``requires``
     cost: int = 1  # 1 cheap, 2 moderate, 3 slow; profiles cap it
     fusion_weight: float = 1.0  # weight of logit(p_synthetic) where the trained fusion has none (plug-ins)
+    models: tuple[str, ...] = ()  # names in veracity.models.registry it needs; absent -> missing_dependency
+    evidence: frozenset[str] = frozenset()  # what it looks at: {"face"} routes the verdict to the face model
 
     def missing_modules(self) -> list[str]:
         return [name for name in self.requires if importlib.util.find_spec(name.split(".")[0]) is None]
 
+    def missing_models(self, store: Path | None = None) -> list[str]:
+        """Declared models whose files are absent (a presence check; hashes are checked when they load)."""
+        if not self.models:
+            return []
+        from veracity.models.registry import is_present
+
+        return [name for name in self.models if not is_present(name, store)]
+
     def install_hint(self) -> str:
         target = f"veracity[{self.extra}]" if self.extra else " ".join(self.requires)
         return f"install it with: pip install '{target}'"
+
+    def model_hint(self, names: tuple[str, ...] | list[str] | None = None) -> str:
+        """What to do about these (default: all declared) models."""
+        from veracity.models.registry import fetch_hint
+
+        return "; ".join(fetch_hint(name) for name in (self.models if names is None else names))
+
+    def missing(self, store: Path | None = None) -> tuple[str, str] | None:
+        """Why this analyzer cannot run here (reason, hint), or None: the scanner's ``missing_dependency``."""
+        if modules := self.missing_modules():
+            return f"needs {', '.join(modules)}, which is not installed", self.install_hint()
+        if models := self.missing_models(store):
+            return f"needs the {', '.join(models)} model, which is not installed", self.model_hint(models)
+        return None
 
 
 class AnalysisCancelled(Exception):  # noqa: N818 - control flow, not an error the user sees
@@ -154,10 +184,19 @@ class AnalysisContext:
         )
 
 
-class Analyzer(ABC):
-    """Subclass, set ``info`` (and ``Params`` if it has tunables), implement ``analyze``."""
+class Analyzer(ABC, Generic[P]):
+    """Subclass, set ``info`` (and ``Params``, a frozen dataclass of tunables, if it has any), implement
+    ``analyze``: ``class EdgeAnalyzer(Analyzer[EdgeParams]): Params = EdgeParams``. ``self.params`` is the
+    params given, or ``Params()``."""
 
     info: ClassVar[AnalyzerInfo]
+    Params: ClassVar[Callable[[], Any] | None] = None
+    params: P
+
+    def __init__(self, params: P | None = None) -> None:
+        if params is None and type(self).Params is not None:
+            params = type(self).Params()  # type: ignore[misc]
+        self.params = params  # type: ignore[assignment]
 
     def load(self) -> None:  # noqa: B027 - optional hook, most analyzers load nothing
         """Load weights or other heavy state. Called once, after dependencies are checked; never at import."""

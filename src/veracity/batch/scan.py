@@ -18,13 +18,15 @@ if TYPE_CHECKING:
 
 
 def analyzer_signature(settings: Settings, analyzer_ids: Sequence[str] | None = None) -> str:
-    """Sorted ``id@version`` of the analyzers a scan runs; ``!missing`` marks one whose dependencies are absent,
-    so installing an extra makes the affected files count as not done."""
+    """Sorted ``id@version`` of the analyzers a scan runs; ``!missing`` marks one whose dependencies or models are
+    absent, so installing an extra or a model makes the affected files count as not done; ``;robustness`` marks a
+    scan whose reports carry the robustness check."""
     from veracity.analyzers import registry
 
     classes = registry.for_profile(settings.profile, analyzer_ids)
-    return ",".join(sorted(f"{c.info.id}@{c.info.version}{'!missing' if c.info.missing_modules() else ''}"
-                           for c in classes))
+    marks = {c: "!missing" if c.info.missing(settings.model_dir) else "" for c in classes}
+    signature = ",".join(sorted(f"{c.info.id}@{c.info.version}{mark}" for c, mark in marks.items()))
+    return signature + (";robustness" if settings.robustness else "")
 
 
 @dataclass

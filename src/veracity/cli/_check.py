@@ -61,7 +61,7 @@ def run_check(
     # Decided now: while native libraries' logs are filtered (veracity._native_logs) fd 2 is briefly a pipe.
     err = Console(stderr=True, force_terminal=sys.stderr.isatty() or None)
     try:
-        settings = Settings.from_env(profile=profile)
+        settings = Settings.from_env(profile=profile, robustness=robustness or None)
         scanner = Scanner(settings, [a.strip() for a in analyzers.split(",") if a.strip()] if analyzers else None)
     except ValueError as exc:  # a bad VERACITY_* value
         err.print(f"error: {str(exc).splitlines()[0]}", markup=False)
@@ -90,9 +90,9 @@ def run_check(
         overall = bars.add_task("files", total=len(files))
         step = bars.add_task("", total=1, visible=False)
         if len(files) > 1:
-            outcomes = _isolated(files, scanner, robustness)
+            outcomes = _isolated(files, scanner)
         else:
-            outcomes = _in_process(files, scanner, robustness, bars, step)
+            outcomes = _in_process(files, scanner, bars, step)
         for path, report, why in outcomes:
             if report is None:
                 failures[str(path)] = why or "failed"
@@ -127,22 +127,17 @@ def run_check(
 Outcomes = Iterator[tuple[Path, Report | None, str | None]]
 
 
-def _in_process(files: list[Path], scanner: Scanner, robustness: bool, bars: Progress, step: TaskID) -> Outcomes:
+def _in_process(files: list[Path], scanner: Scanner, bars: Progress, step: TaskID) -> Outcomes:
     """One file: analysed here, with a progress bar per analyzer."""
     for path in files:
         bars.update(step, description=f"  {path.name}", completed=0, total=1, visible=True)
 
         def on_progress(event, _step=step):  # type: ignore[no-untyped-def]
-            label = event.analyzer_id or "probe"
+            label = "robustness: damaged copies" if event.analyzer_id == "robustness" else event.analyzer_id or "probe"
             bars.update(_step, total=max(event.total, 1), completed=event.done, description=f"  {label}")
 
         try:
             report = scanner.check(path, progress=on_progress)
-            if robustness:
-                from veracity.robustness import check_robustness
-
-                bars.update(step, description="  robustness: damaged copies")
-                report = report.model_copy(update={"robustness": check_robustness(scanner, report)})
         except VeracityError as exc:
             yield path, None, str(exc)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
@@ -151,14 +146,14 @@ def _in_process(files: list[Path], scanner: Scanner, robustness: bool, bars: Pro
             yield path, report, None
 
 
-def _isolated(files: list[Path], scanner: Scanner, robustness: bool) -> Outcomes:
+def _isolated(files: list[Path], scanner: Scanner) -> Outcomes:
     """Several files: each in an isolated worker (per-file time and memory limits, a crash costs that file),
     reported in the order given."""
     from veracity.batch.scan import run_isolated
     from veracity.engine.task import Task
 
     settings_json = scanner.settings.to_json()
-    tasks = [Task(str(path), settings_json, scanner.selected, robustness=robustness) for path in files]
+    tasks = [Task(str(path), settings_json, scanner.selected) for path in files]
     done: dict[str, tuple[Report | None, str | None]] = {}
     for result in run_isolated(tasks, scanner.settings):
         report = Report.model_validate_json(result.report_json) if result.report_json else None

@@ -38,7 +38,8 @@ def store_path(store: Path | None) -> Path:
 
 def run_scan(paths: list[str], *, store: Path | None, workers: int | None, ray: bool, ray_address: str | None,
              export: str | None,
-             out: Path | None, profile: Profile | None, analyzers: str | None, index: bool, quiet: bool) -> ExitCode:
+             out: Path | None, profile: Profile | None, analyzers: str | None, index: bool, quiet: bool,
+             robustness: bool = False) -> ExitCode:
     from veracity.batch.scan import ScanSummary, scan
 
     err = Console(stderr=True)
@@ -46,7 +47,7 @@ def run_scan(paths: list[str], *, store: Path | None, workers: int | None, ray: 
         err.print("error: --export takes csv, jsonl or parquet, and needs --out FILE", markup=False)
         return ExitCode.USAGE
     try:
-        settings = Settings.from_env(profile=profile)
+        settings = Settings.from_env(profile=profile, robustness=robustness or None)
     except ValueError as exc:  # a bad VERACITY_* value
         err.print(f"error: {str(exc).splitlines()[0]}", markup=False)
         return ExitCode.USAGE

@@ -82,15 +82,16 @@ def list_analyzers() -> None:
     from rich.table import Table
 
     from veracity.analyzers import registry
+    from veracity.config import Settings
 
+    store = Settings.from_env().model_dir
     table = Table(title="Analyzers")
     for column in ("id", "version", "media", "cost", "dependencies", "summary"):
         table.add_column(column, overflow="fold")
     for analyzer_id, cls in sorted(registry.available().items()):
         info = cls.info
-        missing = info.missing_modules()
-        hint = escape(info.install_hint())
-        deps = "[green]ok[/]" if not missing else f"[red]missing {', '.join(missing)}[/] ({hint})"
+        missing = info.missing(store)
+        deps = "[green]ok[/]" if missing is None else f"[red]{escape(missing[0])}[/] ({escape(missing[1])})"
         kinds = ",".join(sorted(k.value for k in info.media_kinds))
         table.add_row(analyzer_id, info.version, kinds, str(info.cost), deps, info.summary)
     Console().print(table)
@@ -173,13 +174,15 @@ def scan(
     analyzers: Annotated[str | None, typer.Option(help="Comma-separated analyzer ids (default: profile's).")] = None,
     no_index: Annotated[bool, typer.Option("--no-index", help="Do not fill the near-duplicate index.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    robustness: Annotated[bool, typer.Option(
+        "--robustness", help="Also re-analyse damaged copies and report whether each verdict holds.")] = False,
 ) -> None:
     """Analyze many files into a resumable store (files already analysed are skipped) and index them."""
     from veracity.cli._scan import run_scan
 
     raise typer.Exit(int(run_scan(paths, store=store, workers=workers, ray=ray, ray_address=ray_address,
                                   export=export, out=out, profile=profile, analyzers=analyzers,
-                                  index=not no_index, quiet=quiet)))
+                                  index=not no_index, quiet=quiet, robustness=robustness)))
 
 
 index_app = typer.Typer(help="The near-duplicate index (filled by scan, or by index add).", no_args_is_help=True)

@@ -31,7 +31,6 @@ class Task:
     launder: bool = False  # bench: analyse the laundered copy instead
     launder_recipe: str = "platform"  # veracity.media.damage recipe: "platform" or "neutral"
     launder_cache: str | None = None
-    robustness: bool = False  # also re-analyse damaged copies (``veracity.robustness``)
 
 
 @dataclass(frozen=True)
@@ -98,12 +97,7 @@ def run_task(task: Task) -> TaskResult:
     report = None
     if task.analyze:
         try:
-            found = scanner(task.settings_json, task.analyzer_ids)
-            report = found.check(path)
-            if task.robustness:
-                from veracity.robustness import check_robustness
-
-                report = report.model_copy(update={"robustness": check_robustness(found, report)})
+            report = scanner(task.settings_json, task.analyzer_ids).check(path)  # robustness: in the settings
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
             return _failed(task, reason(exc, path), started)
         fields.update(analyzed=True, report_json=report.model_dump_json(), kind=report.media.kind.value,

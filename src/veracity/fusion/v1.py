@@ -37,7 +37,6 @@ from veracity.fusion import _explain
 MODEL_FILE = Path(__file__).parents[1] / "models" / "fusion_v1.json"
 INCONCLUSIVE_BAND = (0.35, 0.65)  # for kinds the model has not been trained on
 METHOD = "calibrated_logistic_v1"
-FACE_EVIDENCE = ("face.", "learned.face_forgery", "learned.face_video_temporal")
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,14 @@ def _logit(p: float, clip: float) -> float:
     return math.log(p / (1 - p))
 
 
+def _evidence(analyzer_id: str) -> frozenset[str]:
+    """What the analyzer looks at, as it declares (``AnalyzerInfo.evidence``)."""
+    from veracity.analyzers import registry
+
+    cls = registry.available().get(analyzer_id)
+    return cls.info.evidence if cls else frozenset()
+
+
 def _declared_weight(analyzer_id: str) -> float:
     from veracity.analyzers import registry
 
@@ -84,8 +91,9 @@ def _decisive(results: Sequence[AnalyzerResult]) -> tuple[AnalyzerResult, Findin
 
 
 def model_key(media_kind: str, judged_by: Collection[str]) -> str:
-    """Which trained model judges a file: its media kind, split by whether a face was analysed."""
-    return f"{media_kind}+face" if any(a.startswith(FACE_EVIDENCE) for a in judged_by) else media_kind
+    """Which trained model judges a file: its media kind, split by whether an analyzer that declares ``face``
+    evidence judged it."""
+    return f"{media_kind}+face" if any("face" in _evidence(a) for a in judged_by) else media_kind
 
 
 def fuse(

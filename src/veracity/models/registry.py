@@ -201,6 +201,23 @@ def require_output(name: str, output: str, store: Path | None = None) -> Path:
     return path
 
 
+def is_present(name: str, store: Path | str | None = None) -> bool:
+    """Are the model's files there (shipped: in the package; fetched: in the store, converted)? No hashing."""
+    model = get(name)
+    if isinstance(model, ShippedModel):
+        return model.file.is_file()
+    folder = model_dir(model.name, Path(store) if store else None)
+    return all((folder / f.name).is_file() for f in model.files) and all((folder / o).is_file()
+                                                                        for o in model.outputs)
+
+
+def fetch_hint(name: str) -> str:
+    """What the user can do about a missing model."""
+    if isinstance(get(name), ShippedModel):
+        return "reinstall veracity (the model ships inside the package)"
+    return f"veracity models fetch {name}"
+
+
 def shipped_file(name: str) -> Path:
     """Path of a model shipped inside the package, checked against its sha256; ``ModelError`` if absent or altered."""
     model = get(name)

@@ -64,11 +64,12 @@ def test_espeak_speech_is_scored_synthetic_window_by_window(store: Path, speech_
     assert result.artifacts and result.artifacts[0].name == windows[0].locus.artifact
 
 
-def test_absent_model_abstains_with_the_fetch_command(tmp_path: Path, speech_wav: Path) -> None:
+def test_absent_model_is_a_missing_dependency_with_the_fetch_command(tmp_path: Path, speech_wav: Path) -> None:
     pytest.importorskip("onnxruntime")
     result = Scanner(Settings(model_dir=tmp_path), ["audio.aasist"]).check(speech_wav).results[0]
-    assert result.status is Status.ABSTAINED
-    assert "missing" in (result.reason or "") and result.hint == "veracity models fetch aasist"
+    assert result.status is Status.MISSING_DEPENDENCY
+    assert result.reason == "needs the aasist model, which is not installed"
+    assert result.hint == "veracity models fetch aasist"
 
 
 def test_missing_dependency_names_the_audio_extra(monkeypatch: pytest.MonkeyPatch, speech_wav: Path) -> None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.scoring import strength
 from veracity.config import Profile
 from veracity.evidence import AnalyzerResult, Artifact, Direction, Finding, Locus, MediaInfo, MediaKind, Status
 
@@ -18,7 +19,7 @@ class AasistParams:
     flag_above: float = 0.5  # windows whose spoof probability reaches this are marked
 
 
-class AasistAnalyzer(Analyzer):
+class AasistAnalyzer(Analyzer[AasistParams]):
     """AASIST spoofed-speech detector over 4-second windows of speech (published weights, converted to ONNX)."""
 
     info = AnalyzerInfo(
@@ -28,6 +29,8 @@ class AasistAnalyzer(Analyzer):
         summary="Published anti-spoofing network (ASVspoof 2019) scoring 4 s windows of speech; needs "
         "`veracity models fetch aasist`.",
         media_kinds=frozenset({MediaKind.AUDIO, MediaKind.VIDEO}),
+        models=("silero-vad", "aasist"),
+        evidence=frozenset({"voice"}),
         requires=("onnxruntime",),
         extra="audio",
         cost=3,
@@ -36,8 +39,7 @@ class AasistAnalyzer(Analyzer):
         fusion_weight=0.0,
     )
 
-    def __init__(self, params: AasistParams | None = None) -> None:
-        self.params = params or AasistParams()
+    Params = AasistParams
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.audio import _aasist, _common
@@ -75,7 +77,7 @@ class AasistAnalyzer(Analyzer):
             code="audio.aasist.summary",
             message=_summary(p_synthetic, len(flagged), len(windows)),
             direction=Direction.SYNTHETIC if p_synthetic >= 0.5 else Direction.AUTHENTIC,
-            strength=round(abs(p_synthetic - 0.5), 3),
+            strength=strength(p_synthetic, reliability=0.5),
             locus=Locus(start_s=windows[0].start_s, end_s=windows[-1].end_s, artifact=ARTIFACT),
             data={"model": variant, "windows": len(windows), "p_spoof_mean": round(p_synthetic, 4),
                   "p_spoof_max": round(float(scores.max()), 4),
@@ -88,7 +90,7 @@ class AasistAnalyzer(Analyzer):
                 message=f"AASIST finds the speech between {window.start_s:.1f} s and {window.end_s:.1f} s "
                 f"resembles synthetic or converted speech ({p:.0%}).",
                 direction=Direction.SYNTHETIC,
-                strength=round((p - 0.5) * 0.8, 3),
+                strength=strength(p, reliability=0.4),
                 locus=Locus(start_s=window.start_s, end_s=window.end_s, artifact=ARTIFACT),
                 data={"p_spoof": round(p, 4), "speech_s": window.speech_s, "model": variant},
             ))

@@ -29,7 +29,7 @@ class SpeakerParams:
     splice_share_below: float = 0.35  # a different voice over less than this share of the speech looks pasted in
 
 
-class SpeakerConsistencyAnalyzer(Analyzer):
+class SpeakerConsistencyAnalyzer(Analyzer[SpeakerParams]):
     """Flags a stretch whose voice differs from the rest of the clip (a pasted-in cloned sentence, or a 2nd voice)."""
 
     info = AnalyzerInfo(
@@ -39,14 +39,15 @@ class SpeakerConsistencyAnalyzer(Analyzer):
         summary="Compares voice embeddings (Resemblyzer encoder, shipped in its wheel) along the speech to find "
         "a stretch spoken by a different voice, as in spliced recordings.",
         media_kinds=frozenset({MediaKind.AUDIO, MediaKind.VIDEO}),
+        models=("silero-vad",),
+        evidence=frozenset({"voice"}),
         requires=("onnxruntime", "resemblyzer", "torch"),
         extra="voice-embed",
         cost=3,  # loads torch: thorough profile, or asked for by id
         fusion_weight=0.3,
     )
 
-    def __init__(self, params: SpeakerParams | None = None) -> None:
-        self.params = params or SpeakerParams()
+    Params = SpeakerParams
 
     def load(self) -> None:
         from veracity.analyzers.audio._speaker import _encoder

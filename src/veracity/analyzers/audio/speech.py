@@ -16,6 +16,8 @@ class SpeechActivityAnalyzer(Analyzer):
         summary="Finds where people speak in the sound (Silero VAD, shipped in its package); voice analyzers "
         "look only there.",
         media_kinds=frozenset({MediaKind.AUDIO, MediaKind.VIDEO}),
+        models=("silero-vad",),
+        evidence=frozenset({"voice"}),
         requires=("onnxruntime",),
         extra="audio",
         cost=1,

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.scoring import probability, strength
 from veracity.config import Profile
 from veracity.evidence import AnalyzerResult, Artifact, Direction, Finding, Locus, MediaInfo, MediaKind, Status
 
@@ -57,7 +58,7 @@ class VoiceForensicsParams:
     flag_above: float = 0.6
 
 
-class VoiceForensicsAnalyzer(Analyzer):
+class VoiceForensicsAnalyzer(Analyzer[VoiceForensicsParams]):
     """Our voice features (vocoder band limits, phase, jitter/shimmer, pauses, codec history) and shipped model."""
 
     info = AnalyzerInfo(
@@ -67,14 +68,15 @@ class VoiceForensicsAnalyzer(Analyzer):
         summary="Measures band limits, high-frequency energy, phase, pitch micro-variation, pauses and breaths "
         "of the speech and scores them with a small shipped classifier.",
         media_kinds=frozenset({MediaKind.AUDIO, MediaKind.VIDEO}),
+        models=("silero-vad", "voice-forensics"),
+        evidence=frozenset({"voice"}),
         requires=("onnxruntime",),
         extra="audio",
         cost=1,
         fusion_weight=0.6,
     )
 
-    def __init__(self, params: VoiceForensicsParams | None = None) -> None:
-        self.params = params or VoiceForensicsParams()
+    Params = VoiceForensicsParams
 
     def load(self) -> None:
         from veracity.analyzers.audio import _voice_model
@@ -100,8 +102,8 @@ class VoiceForensicsAnalyzer(Analyzer):
             return self.abstain("no window holds enough speech")
         rows = np.array([feature_vector(f, self._model.features) for _w, f in windows])
         logits = self._model.logits(rows)
-        p_windows = 1 / (1 + np.exp(-logits))
-        p_synthetic = float(1 / (1 + np.exp(-np.mean(logits))))
+        p_windows = probability(np.asarray(logits))
+        p_synthetic = probability(float(np.mean(logits)))
         flagged = [(w, float(p)) for (w, _f), p in zip(windows, p_windows, strict=False) if p >= self.params.flag_above]
         png = timeline_png(samples, _common.SAMPLE_RATE_HZ, speech=[(s.start_s, s.end_s) for s in segments],
                            marked=[(w.start_s, w.end_s, p) for w, p in flagged],
@@ -120,7 +122,7 @@ class VoiceForensicsAnalyzer(Analyzer):
             message=f"Measured voice features {verdict} ({p_synthetic:.0%} synthetic over {len(windows)} "
             f"window(s))" + (f"; weighing most: {reasons}." if reasons else "."),
             direction=direction,
-            strength=round(abs(p_synthetic - 0.5), 3),
+            strength=strength(p_synthetic, reliability=0.5),
             locus=Locus(start_s=windows[0][0].start_s, end_s=windows[-1][0].end_s, artifact=ARTIFACT),
             data={"windows": len(windows),
                   "window_start_s": [w.start_s for w, _f in windows], "window_end_s": [w.end_s for w, _f in windows],
@@ -134,7 +136,7 @@ class VoiceForensicsAnalyzer(Analyzer):
                 message=f"The voice between {window.start_s:.1f} s and {window.end_s:.1f} s has the measurable "
                 f"traits of synthetic speech ({p:.0%}).",
                 direction=Direction.SYNTHETIC,
-                strength=round((p - 0.5) * 0.8, 3),
+                strength=strength(p, reliability=0.4),
                 locus=Locus(start_s=window.start_s, end_s=window.end_s, artifact=ARTIFACT),
                 data={"p_synthetic": round(p, 4), "speech_s": window.speech_s},
             ))

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from veracity.analyzers.scoring import probability
+
 
 @dataclass
 class TrackCurve:
@@ -66,7 +68,7 @@ class SignalOutcome:
 
 
 def logistic(x: float, centre: float, width: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-(x - centre) / max(width, 1e-9))))
+    return probability((x - centre) / max(width, 1e-9))
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -23,9 +23,12 @@ _CURVE_POINTS = 60
 _MAX_TIMELINES = 6  # pictures for the faces seen longest; every track is still listed
 
 
+_FACE = frozenset({"face"})
+
+
 def _info(signal: str, title: str, summary: str, weight: float, kinds: frozenset[MediaKind] = _VIDEO) -> AnalyzerInfo:
     return AnalyzerInfo(id=f"face.{signal}", version="0.1.0", title=title, summary=summary, media_kinds=kinds,
-                        requires=_REQUIRES, extra="face", cost=2, fusion_weight=weight)
+                        requires=_REQUIRES, extra="face", cost=2, fusion_weight=weight, evidence=_FACE)
 
 
 def _curve_data(outcome: SignalOutcome) -> dict[str, list[float | int | str | bool | None] | int | float]:
@@ -161,7 +164,7 @@ class FaceTimelineAnalyzer(Analyzer):
     info = AnalyzerInfo(
         id="face.timeline", version="0.1.0", title="Faces over time",
         summary="Finds and follows the faces, lists them and draws a timeline of every face signal per face.",
-        media_kinds=_ANY, requires=_REQUIRES, extra="face", cost=2, fusion_weight=0.0,
+        media_kinds=_ANY, requires=_REQUIRES, extra="face", cost=2, fusion_weight=0.0, evidence=_FACE,
     )
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:

@@ -12,7 +12,7 @@ class CopyMoveParams:
     min_inliers: int = 10  # consistent keypoint pairs from which a duplicated region is reported
 
 
-class CopyMoveAnalyzer(Analyzer):
+class CopyMoveAnalyzer(Analyzer[CopyMoveParams]):
     """Finds a region duplicated elsewhere in the same picture (cloned to hide or repeat something)."""
 
     info = AnalyzerInfo(
@@ -27,8 +27,7 @@ class CopyMoveAnalyzer(Analyzer):
         fusion_weight=0.3,
     )
 
-    def __init__(self, params: CopyMoveParams | None = None) -> None:
-        self.params = params or CopyMoveParams()
+    Params = CopyMoveParams
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._copy_move import find_copy_move, match_map

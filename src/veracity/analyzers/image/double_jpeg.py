@@ -15,7 +15,7 @@ class DoubleJpegParams:
     ghost_depth: float = 0.5  # dip depth from which the whole picture counts as compressed twice
 
 
-class DoubleJpegAnalyzer(Analyzer):
+class DoubleJpegAnalyzer(Analyzer[DoubleJpegParams]):
     """JPEG ghosts: finds regions whose compression history differs from the rest, and earlier compressions."""
 
     info = AnalyzerInfo(
@@ -29,8 +29,7 @@ class DoubleJpegAnalyzer(Analyzer):
         fusion_weight=0.3,
     )
 
-    def __init__(self, params: DoubleJpegParams | None = None) -> None:
-        self.params = params or DoubleJpegParams()
+    Params = DoubleJpegParams
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._double_jpeg import ghost_inconsistency

@@ -15,7 +15,7 @@ class ElaParams:
     flag_above: float = 0.5  # inconsistency score from which a region is reported
 
 
-class ErrorLevelAnalyzer(Analyzer):
+class ErrorLevelAnalyzer(Analyzer[ElaParams]):
     """Error level analysis of JPEG images, with a heatmap of regions whose error level stands out."""
 
     info = AnalyzerInfo(
@@ -28,8 +28,7 @@ class ErrorLevelAnalyzer(Analyzer):
         fusion_weight=0.3,
     )
 
-    def __init__(self, params: ElaParams | None = None) -> None:
-        self.params = params or ElaParams()
+    Params = ElaParams
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._ela import block_means, ela_multi_quality

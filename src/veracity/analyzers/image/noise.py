@@ -12,7 +12,7 @@ class NoiseParams:
     flag_above: float = 0.6  # inconsistency score from which a region is reported
 
 
-class NoiseResidualAnalyzer(Analyzer):
+class NoiseResidualAnalyzer(Analyzer[NoiseParams]):
     """Maps the local noise level and flags a region whose noise departs from the rest of the picture."""
 
     info = AnalyzerInfo(
@@ -26,8 +26,7 @@ class NoiseResidualAnalyzer(Analyzer):
         fusion_weight=0.1,  # near chance on natural photos (see the module docstring)
     )
 
-    def __init__(self, params: NoiseParams | None = None) -> None:
-        self.params = params or NoiseParams()
+    Params = NoiseParams
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._noise import noise_inconsistency

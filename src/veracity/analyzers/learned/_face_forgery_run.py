@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from veracity.analyzers.scoring import probability
+
 INPUT_PX = 128
 
 
@@ -33,7 +35,7 @@ class Calibration:
     offset: float = 0.0
 
     def p(self, logit: float) -> float:
-        return float(1.0 / (1.0 + np.exp(-(self.scale * logit + self.offset))))
+        return probability(self.scale * logit + self.offset)
 
 
 @cache

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.scoring import probability, strength
 from veracity.evidence import (
     AnalyzerResult,
     Direction,
@@ -27,7 +28,7 @@ class AiImageParams:
     flag_above: float = 0.5  # frames whose probability reaches this are listed
 
 
-class AiImageAnalyzer(Analyzer):
+class AiImageAnalyzer(Analyzer[AiImageParams]):
     """Full-frame AI-generation detector: logistic regression on colour statistics of fixed-size views."""
 
     info = AnalyzerInfo(
@@ -37,12 +38,15 @@ class AiImageAnalyzer(Analyzer):
         summary="A small model trained on laundered real and generated pictures; reads the colour statistics that "
         "image generators leave (images and video frames). A weak signal.",
         media_kinds=frozenset({MediaKind.IMAGE, MediaKind.VIDEO}),
+        models=("ai_image",),
         cost=1,  # cheap (≤ 12 frames, colour features): the fast profile's visual analyzer for video
         fusion_weight=0.2,  # weak on its own: grouped-CV AUC about 0.65 on laundered stills (see its model card)
     )
 
+    Params = AiImageParams
+
     def __init__(self, params: AiImageParams | None = None, model_path: Path | None = None) -> None:
-        self.params = params or AiImageParams()
+        super().__init__(params)
         self.model_path = model_path
         self.model: Any = None
         self.problem: str | None = None
@@ -68,7 +72,7 @@ class AiImageAnalyzer(Analyzer):
         if media.kind is MediaKind.IMAGE:
             features = image_features(ctx.image(), colour_only=colour_only)
             logit = float(self.model.log_odds_named(features, feature_names())[0])
-            p = _sigmoid(logit)
+            p = probability(logit)
             return self.result(Status.OK, p_synthetic=p, findings=[_image_finding(p, logit)])
         frames = ctx.frames()
         if not frames:
@@ -77,8 +81,8 @@ class AiImageAnalyzer(Analyzer):
         features = np.stack([image_features(f.rgb, colour_only=colour_only) for f in chosen])
         logits = self.model.log_odds_named(features, feature_names())
         score = clip_log_odds(logits)
-        p = _sigmoid(score)
-        probabilities = [round(_sigmoid(float(v)), 4) for v in logits]
+        p = probability(score)
+        probabilities = [round(float(v), 4) for v in probability(np.asarray(logits))]
         flagged = [f.index for f, q in zip(chosen, probabilities, strict=True) if q >= self.params.flag_above]
         per_frame: list[JsonScalar] = list(probabilities)
         frame_idx: list[JsonScalar] = [f.index for f in chosen]
@@ -87,7 +91,7 @@ class AiImageAnalyzer(Analyzer):
             code="learned.ai_image.frames",
             message=_frames_message(p, len(flagged), len(chosen)),
             direction=Direction.SYNTHETIC if p >= 0.5 else Direction.AUTHENTIC,
-            strength=round(min(1.0, abs(p - 0.5) * 1.2), 3),
+            strength=strength(p, reliability=0.6),
             locus=Locus(start_s=chosen[0].time_s, end_s=chosen[-1].time_s,
                         frame_range=(chosen[0].index, chosen[-1].index)),
             data={"frames": len(chosen), "frames_flagged": len(flagged),
@@ -104,9 +108,6 @@ def clip_log_odds(logits: np.ndarray) -> float:
     return 0.5 * float(ordered.mean()) + 0.5 * float(top.mean())
 
 
-def _sigmoid(x: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))))
-
 
 def _image_finding(p: float, logit: float) -> Finding:
     if p >= 0.5:
@@ -117,7 +118,7 @@ def _image_finding(p: float, logit: float) -> Finding:
                    f"AI-generated images (model probability of AI generation {p:.0%}).")
     return Finding(code="learned.ai_image.score", message=message,
                    direction=Direction.SYNTHETIC if p >= 0.5 else Direction.AUTHENTIC,
-                   strength=round(min(1.0, abs(p - 0.5) * 1.2), 3),
+                   strength=strength(p, reliability=0.6),
                    data={"p_synthetic": round(p, 4), "log_odds": round(logit, 4)})
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
 from veracity.analyzers.learned._face_temporal import DOMINANT_FACE_FRACTION
+from veracity.analyzers.scoring import probability, strength
 from veracity.evidence import (
     AnalyzerResult,
     Artifact,
@@ -31,7 +32,7 @@ class AiVideoParams:
     window_pairs: int = 4  # frame pairs in the window that locates the strongest temporal evidence
 
 
-class AiVideoAnalyzer(Analyzer):
+class AiVideoAnalyzer(Analyzer[AiVideoParams]):
     """Whole-clip AI-generated video detector: temporal features (flow-warp residuals, flicker, detail drift)
     and the still-frame detector over time, combined by a small logistic model."""
 
@@ -42,14 +43,17 @@ class AiVideoAnalyzer(Analyzer):
         summary="A small model trained on laundered generated and camera clips; reads how texture, brightness and "
         "colour change from frame to frame compared with the motion of the scene. A weak signal.",
         media_kinds=frozenset({MediaKind.VIDEO}),
+        models=("ai_video",),
         requires=("cv2",),
         extra="forensics",
         cost=2,
         fusion_weight=0.2,  # weak on its own (see the model card's grouped-CV numbers)
     )
 
+    Params = AiVideoParams
+
     def __init__(self, params: AiVideoParams | None = None, model_path: Path | None = None) -> None:
-        self.params = params or AiVideoParams()
+        super().__init__(params)
         self.model_path = model_path
         self.model: Any = None
         self.still_model: Any = None
@@ -88,7 +92,7 @@ class AiVideoAnalyzer(Analyzer):
                                 f"this model reads scene video")
         features, series = _temporal.all_features(clip, self.still_model)
         logit = float(self.model.log_odds_named(features, _temporal.feature_names())[0])
-        p = float(1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30))))
+        p = probability(logit)
         cue, start, end = self._strongest(features, series, _temporal)
         times = clip.time_s
         start_s, end_s = float(times[start]), float(times[min(end, len(times) - 1)])
@@ -98,7 +102,7 @@ class AiVideoAnalyzer(Analyzer):
                                        "Per-frame-pair texture residual after motion compensation and patch "
                                        "flicker over time; the shaded span is the strongest evidence.", plot)
         synthetic = p >= 0.5
-        strength = round(min(1.0, abs(p - 0.5) * 1.2), 3)
+        weight = strength(p, reliability=0.6)
         data: dict[str, JsonValue] = {
             "p_synthetic": round(p, 4), "log_odds": round(logit, 4), "frames": len(times), "cue": cue,
             "span_s": round(float(times[-1] - times[0]), 3),
@@ -112,7 +116,7 @@ class AiVideoAnalyzer(Analyzer):
                        f"(model probability of AI generation {p:.0%} over {len(times)} frames); the least "
                        f"camera-like span is {start_s:.1f}–{end_s:.1f} s.")
         finding = Finding(code="learned.ai_video.temporal", message=message,
-                          direction=Direction.SYNTHETIC if synthetic else Direction.AUTHENTIC, strength=strength,
+                          direction=Direction.SYNTHETIC if synthetic else Direction.AUTHENTIC, strength=weight,
                           locus=Locus(start_s=start_s, end_s=end_s, frame_range=frame_range, artifact=ARTIFACT_NAME),
                           data=data)
         return self.result(Status.OK, p_synthetic=p, findings=[finding], artifacts=[artifact])

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.scoring import strength
 from veracity.evidence import AnalyzerResult, Artifact, Direction, Finding, Locus, MediaInfo, MediaKind, Status
 
 MODEL_NAME = "face_forgery"
@@ -20,7 +21,7 @@ class FaceForgeryParams:
     flag_above: float = 0.5
 
 
-class FaceForgeryAnalyzer(Analyzer):
+class FaceForgeryAnalyzer(Analyzer[FaceForgeryParams]):
     """Veracity's own face-forgery CNN on the face pipeline's aligned crops: finds blending seams of pasted faces."""
 
     info = AnalyzerInfo(
@@ -30,14 +31,18 @@ class FaceForgeryAnalyzer(Analyzer):
         summary="A small network trained on real faces against self-blended and swapped copies of them; looks for "
         "the seam where a face was pasted or blended in (images and video). Blind to faces generated whole.",
         media_kinds=frozenset({MediaKind.IMAGE, MediaKind.VIDEO}),
+        models=("face_forgery",),
+        evidence=frozenset({"face"}),
         requires=("onnxruntime", "mediapipe", "cv2"),
         extra="learned",
         cost=2,
         fusion_weight=0.3,
     )
 
+    Params = FaceForgeryParams
+
     def __init__(self, params: FaceForgeryParams | None = None, model_path: Path | None = None) -> None:
-        self.params = params or FaceForgeryParams()
+        super().__init__(params)
         self.model_path = model_path
         self.onnx_path: Path | None = None
         self.problem: str | None = None
@@ -90,7 +95,7 @@ class FaceForgeryAnalyzer(Analyzer):
             code="learned.face_forgery.face",
             message=message,
             direction=Direction.SYNTHETIC if synthetic else Direction.NEUTRAL,
-            strength=round(2 * (p - 0.5), 3) if synthetic else 0.0,
+            strength=strength(p) if synthetic else 0.0,
             locus=Locus(start_s=crops[0][1], end_s=crops[-1][1], frame_idx=int(crops[top][0]),
                         frame_range=(int(crops[0][0]), int(crops[-1][0])), box_xyxy_px=box,
                         face_track=track.track_id, artifact=HEATMAP if with_heatmap else None),

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.scoring import probability, strength
 from veracity.evidence import (
     AnalyzerResult,
     Direction,
@@ -38,6 +39,8 @@ class FaceVideoTemporalAnalyzer(Analyzer):
         "texture, flicker and sensor noise change over time inside the face and in the background, and how "
         "smoothly the head moves. A weak signal.",
         media_kinds=frozenset({MediaKind.VIDEO}),
+        models=("face_video_temporal",),
+        evidence=frozenset({"face"}),
         requires=("cv2", "mediapipe"),
         extra="face",
         cost=2,
@@ -45,6 +48,7 @@ class FaceVideoTemporalAnalyzer(Analyzer):
     )
 
     def __init__(self, model_path: Path | None = None) -> None:
+        super().__init__()
         self.model_path = model_path
         self.model: Any = None
         self.problem: str | None = None
@@ -79,7 +83,7 @@ class FaceVideoTemporalAnalyzer(Analyzer):
         features, medians = _face_temporal.region_features(clip.rgb_small, boxes)
         names = _face_temporal.feature_names()
         logit = float(self.model.log_odds_named(features, names)[0])
-        p = float(1.0 / (1.0 + np.exp(-np.clip(logit, -30, 30))))
+        p = probability(logit)
         synthetic = p >= 0.5
         reading = self._strongest(features, names, synthetic)
         times = clip.time_s
@@ -97,7 +101,7 @@ class FaceVideoTemporalAnalyzer(Analyzer):
                        f"{len(times)} frames).")
         finding = Finding(code="learned.face_video_temporal.face_vs_background", message=message,
                           direction=Direction.SYNTHETIC if synthetic else Direction.AUTHENTIC,
-                          strength=round(min(1.0, abs(p - 0.5) * 1.2), 3),
+                          strength=strength(p, reliability=0.6),
                           locus=Locus(start_s=start_s, end_s=end_s,
                                       frame_range=(int(clip.frame_idx[0]), int(clip.frame_idx[-1]))),
                           data=data)

@@ -16,7 +16,7 @@ class MesoNetParams:
     flag_above: float = 0.5
 
 
-class MesoNetAnalyzer(Analyzer):
+class MesoNetAnalyzer(Analyzer[MesoNetParams]):
     """MesoNet-4 peer baseline (published weights) over the face pipeline's aligned face crops."""
 
     info = AnalyzerInfo(
@@ -26,14 +26,15 @@ class MesoNetAnalyzer(Analyzer):
         summary="Published 2018 face-swap detector (Afchar et al.) scoring aligned face crops; a peer baseline, "
         "not weighted in the verdict. Needs `veracity models fetch mesonet4_df`.",
         media_kinds=frozenset({MediaKind.IMAGE, MediaKind.VIDEO}),
+        models=("mesonet4_df",),
+        evidence=frozenset({"face"}),
         requires=("onnxruntime", "mediapipe", "cv2"),
         extra="learned",
         cost=3,
         fusion_weight=0.0,
     )
 
-    def __init__(self, params: MesoNetParams | None = None) -> None:
-        self.params = params or MesoNetParams()
+    Params = MesoNetParams
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.face._tracking import face_tracks

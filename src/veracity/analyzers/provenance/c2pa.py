@@ -53,7 +53,7 @@ class C2paParams:
     trust_anchors_path: str | None = None  # PEM bundle; falls back to $VERACITY_C2PA_TRUST_ANCHORS; none = none trusted
 
 
-class C2paAnalyzer(Analyzer):
+class C2paAnalyzer(Analyzer[C2paParams]):
     """Reads and validates C2PA Content Credentials, embedded or in a ``.c2pa`` sidecar, entirely offline."""
 
     info = AnalyzerInfo(
@@ -68,8 +68,10 @@ class C2paAnalyzer(Analyzer):
         fusion_weight=1.0,
     )
 
+    Params = C2paParams
+
     def __init__(self, params: C2paParams | None = None) -> None:
-        self.params = params or C2paParams()
+        super().__init__(params)
         self._trust_pem: str | None = None
 
     def load(self) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.scoring import probability
 from veracity.evidence import AnalyzerResult, Direction, Finding, JsonValue, MediaInfo, MediaKind, Status
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class MetadataParams:
     use_exiftool: bool | None = None  # None: use exiftool when it is installed, else the pure-Python reader
 
 
-class MetadataAnalyzer(Analyzer):
+class MetadataAnalyzer(Analyzer[MetadataParams]):
     """Summarises what the file says about itself and what wrote it; flags declared AI generation and
     contradictions in the metadata."""
 
@@ -44,8 +45,7 @@ class MetadataAnalyzer(Analyzer):
         fusion_weight=0.5,
     )
 
-    def __init__(self, params: MetadataParams | None = None) -> None:
-        self.params = params or MetadataParams()
+    Params = MetadataParams
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.provenance._consistency import check_fields, thumbnail_mismatch
@@ -108,7 +108,7 @@ class MetadataAnalyzer(Analyzer):
         if decisive:
             p_synthetic: float | None = _P_DECLARED_AI
         elif log_odds:
-            p_synthetic = 1.0 / (1.0 + math.exp(-sum(log_odds)))
+            p_synthetic = probability(sum(log_odds))
         else:
             p_synthetic = None
         return self.result(Status.OK, p_synthetic=p_synthetic, findings=findings)

@@ -27,7 +27,7 @@ class WatermarkParams:
     try_upscaling: bool = True  # also decode scaled back to likely generator sizes (survives a plain downscale)
 
 
-class InvisibleWatermarkAnalyzer(Analyzer):
+class InvisibleWatermarkAnalyzer(Analyzer[WatermarkParams]):
     """Decodes the open DWT-DCT invisible watermarks of Stable Diffusion's reference scripts, SDXL and InvokeAI."""
 
     info = AnalyzerInfo(
@@ -41,8 +41,7 @@ class InvisibleWatermarkAnalyzer(Analyzer):
         fusion_weight=1.0,
     )
 
-    def __init__(self, params: WatermarkParams | None = None) -> None:
-        self.params = params or WatermarkParams()
+    Params = WatermarkParams
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.provenance._dwtdct import block_agreement, match_known_marks
