@@ -4,8 +4,7 @@ and near-duplicate index recall/precision on generated variants of corpus images
     .venv/bin/python bench/scale.py /work/shared/corpus [--per-category 6] [--profile fast] [--json out.json]
 
 Variants and stores are written into a temporary folder, never into the repository. The edits that make the
-variants come from tests/index/_media.py (crops, re-encodes, mirrors, captions), so this script runs from the
-repository root.
+variants come from veracity.testing.pictures.reupload_variants (crops, re-encodes, mirrors, captions).
 """
 
 from __future__ import annotations
@@ -120,11 +119,13 @@ def _video_frames(path: Path, max_s: float = 12.0) -> tuple[list[np.ndarray], fl
 
 def index_quality(corpus: Path, work: Path, n_images: int, n_clips: int, n_audio: int) -> dict[str, object]:
     from PIL import Image
-    from tests.index._media import image_variants, write_audio, write_video
 
     from veracity.index.search import match_file
     from veracity.index.store import IndexStore
     from veracity.media.audio import load_mono
+    from veracity.testing.clips import write_video
+    from veracity.testing.pictures import reupload_variants as image_variants
+    from veracity.testing.sound import write_audio
 
     rows = list(csv.DictReader((corpus / "MANIFEST.csv").open(encoding="utf-8")))
     images = sorted(corpus / r["path"] for r in rows if r["kind"] == "image")

@@ -10,10 +10,11 @@ from PIL import Image
 
 pytest.importorskip("pdqhash")
 
-from tests.index._media import photo, recompress  # noqa: E402
 from veracity.batch.store import ResultRow, ResultStore  # noqa: E402
 from veracity.index.search import match_file  # noqa: E402
 from veracity.index.store import IndexStore  # noqa: E402
+from veracity.testing.pictures import jpeg_roundtrip as recompress  # noqa: E402
+from veracity.testing.pictures import photo  # noqa: E402
 
 
 def _save(rgb, path: Path, *, exif_time: str | None = None) -> Path:  # type: ignore[no-untyped-def]

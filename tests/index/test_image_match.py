@@ -9,10 +9,11 @@ import pytest
 
 pytest.importorskip("pdqhash")
 
-from tests.index._media import image_variants, photo, save_jpeg  # noqa: E402
 from veracity.index._pdq import hamming, picture_views, query_views, views_distance  # noqa: E402
 from veracity.index.search import MAX_DISTANCE_BITS, match_file  # noqa: E402
 from veracity.index.store import IndexStore  # noqa: E402
+from veracity.testing.pictures import photo, save_jpeg  # noqa: E402
+from veracity.testing.pictures import reupload_variants as image_variants  # noqa: E402
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
 

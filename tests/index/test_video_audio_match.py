@@ -12,9 +12,11 @@ pytest.importorskip("pdqhash")
 
 from PIL import Image  # noqa: E402
 
-from tests.index._media import music, pan_frames, photo, write_audio, write_video  # noqa: E402
 from veracity.index.search import match_file  # noqa: E402
 from veracity.index.store import IndexStore  # noqa: E402
+from veracity.testing.clips import pan_frames, write_video  # noqa: E402
+from veracity.testing.pictures import photo  # noqa: E402
+from veracity.testing.sound import music, write_audio  # noqa: E402
 
 FPS = 8
 

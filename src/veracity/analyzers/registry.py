@@ -1,4 +1,6 @@
-"""Find analyzers: the built-ins plus third-party ones from the entry-point group ``veracity.analyzers``.
+"""Find analyzers: every ``Analyzer`` subclass defined in a public module of a line-of-evidence package
+(``veracity.analyzers.provenance``, ``image``, ``face``, ``audio``, ``learned``), plus third-party ones from the
+entry-point group ``veracity.analyzers``. A new built-in needs no registration: put its class in such a module.
 
 Analyzer modules import their heavy dependencies inside ``load``/``analyze``, so listing them is cheap.
 """
@@ -6,6 +8,8 @@ Analyzer modules import their heavy dependencies inside ``load``/``analyze``, so
 from __future__ import annotations
 
 import importlib
+import inspect
+import pkgutil
 from collections.abc import Sequence
 from functools import cache
 from importlib.metadata import entry_points
@@ -15,35 +19,23 @@ from veracity.config import PROFILE_MAX_COST, Profile
 from veracity.errors import VeracityError
 
 ENTRY_POINT_GROUP = "veracity.analyzers"
+LINES = ("provenance", "image", "face", "audio", "learned")  # report order: provenance (decisive) first
 
-BUILTIN: tuple[str, ...] = (
-    "veracity.analyzers.provenance.metadata:MetadataAnalyzer",
-    "veracity.analyzers.provenance.c2pa:C2paAnalyzer",
-    "veracity.analyzers.image.ela:ErrorLevelAnalyzer",
-    "veracity.analyzers.provenance.watermark:InvisibleWatermarkAnalyzer",
-    "veracity.analyzers.image.noise:NoiseResidualAnalyzer",
-    "veracity.analyzers.image.jpeg_quant:JpegQuantizationAnalyzer",
-    "veracity.analyzers.image.double_jpeg:DoubleJpegAnalyzer",
-    "veracity.analyzers.image.copy_move:CopyMoveAnalyzer",
-    "veracity.analyzers.image.spectrum:SpectrumAnalyzer",
-    "veracity.analyzers.face.signals:BlendingAnalyzer",
-    "veracity.analyzers.face.signals:LandmarkJitterAnalyzer",
-    "veracity.analyzers.face.signals:HeadPoseAnalyzer",
-    "veracity.analyzers.face.signals:BlinkAnalyzer",
-    "veracity.analyzers.face.signals:LipSyncAnalyzer",
-    "veracity.analyzers.face.signals:PulseAnalyzer",
-    "veracity.analyzers.face.signals:IdentityDriftAnalyzer",
-    "veracity.analyzers.face.signals:FaceTimelineAnalyzer",
-    "veracity.analyzers.audio.speech:SpeechActivityAnalyzer",
-    "veracity.analyzers.audio.aasist:AasistAnalyzer",
-    "veracity.analyzers.audio.voice_forensics:VoiceForensicsAnalyzer",
-    "veracity.analyzers.audio.speaker_consistency:SpeakerConsistencyAnalyzer",
-    "veracity.analyzers.learned.ai_image:AiImageAnalyzer",
-    "veracity.analyzers.learned.ai_video:AiVideoAnalyzer",
-    "veracity.analyzers.learned.face_video_temporal:FaceVideoTemporalAnalyzer",
-    "veracity.analyzers.learned.mesonet:MesoNetAnalyzer",
-    "veracity.analyzers.learned.face_forgery:FaceForgeryAnalyzer",
-)
+
+def builtin_classes() -> list[type[Analyzer]]:
+    """The built-ins, found by walking the line packages: public modules (no leading ``_``), public classes
+    defined there, in line, module and definition order."""
+    found: list[type[Analyzer]] = []
+    for line in LINES:
+        package = importlib.import_module(f"veracity.analyzers.{line}")
+        for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            if module_info.name.startswith("_") or module_info.ispkg:
+                continue
+            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+            found.extend(c for c in vars(module).values()  # a module's globals keep definition order
+                         if isinstance(c, type) and c.__module__ == module.__name__ and not c.__name__.startswith("_")
+                         and issubclass(c, Analyzer) and not inspect.isabstract(c) and hasattr(c, "info"))
+    return found
 
 
 def _load_reference(reference: str) -> type[Analyzer]:
@@ -58,8 +50,9 @@ def _load_reference(reference: str) -> type[Analyzer]:
 def available() -> dict[str, type[Analyzer]]:
     """Every analyzer class by id; a broken third-party plug-in is skipped, never fatal."""
     found: dict[str, type[Analyzer]] = {}
-    for reference in BUILTIN:
-        analyzer = _load_reference(reference)
+    for analyzer in builtin_classes():
+        if analyzer.info.id in found:
+            raise VeracityError(f"two built-in analyzers share the id {analyzer.info.id!r}")
         found[analyzer.info.id] = analyzer
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         try:
@@ -89,3 +82,16 @@ def get(analyzer_id: str) -> type[Analyzer]:
     except KeyError:
         known = ", ".join(sorted(available()))
         raise VeracityError(f"unknown analyzer {analyzer_id!r} (known: {known})") from None
+
+
+def markdown_table() -> str:
+    """The analyzers' documentation, generated from their ``AnalyzerInfo`` (``veracity analyzers --markdown``)."""
+    lines = ["| analyzer | title | media | cost | declared weight | needs | what it looks at |",
+             "|---|---|---|---|---|---|---|"]
+    for analyzer_id, cls in available().items():
+        info = cls.info
+        needs = ", ".join([*(f"`{m}`" for m in info.requires), *(f"model `{m}`" for m in info.models)]) or "-"
+        kinds = ", ".join(sorted(k.value for k in info.media_kinds))
+        lines.append(f"| `{analyzer_id}` | {info.title} | {kinds} | {info.cost} | {info.fusion_weight:g} | {needs} | "
+                     f"{info.summary} |")
+    return "\n".join(lines) + "\n"

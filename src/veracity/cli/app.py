@@ -75,7 +75,9 @@ def check(
 
 
 @app.command("analyzers")
-def list_analyzers() -> None:
+def list_analyzers(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the documentation table (Markdown).")] = False,
+) -> None:
     """List analyzer plug-ins, their versions, media kinds and whether their dependencies are installed."""
     from rich.console import Console
     from rich.markup import escape
@@ -84,6 +86,9 @@ def list_analyzers() -> None:
     from veracity.analyzers import registry
     from veracity.config import Settings
 
+    if markdown:
+        sys.stdout.write(registry.markdown_table())
+        return
     store = Settings.from_env().model_dir
     table = Table(title="Analyzers")
     for column in ("id", "version", "media", "cost", "dependencies", "summary"):

@@ -249,8 +249,9 @@ def _serve(conn: Connection, memory_limit_bytes: int | None, parent_pid: int) ->
             fn, args = pickle.loads(message)
             reply: tuple[str, Any] = ("ok", fn(*args))
         except MemoryError:
-            limit = f"the {mib(memory_limit_bytes)} limit per worker" if memory_limit_bytes else "the memory available"
-            reply = (MEMORY, f"needs more memory than {limit}")
+            from veracity.engine.task import memory_reason
+
+            reply = (MEMORY, memory_reason(memory_limit_bytes))
         except BaseException as exc:  # noqa: BLE001 - every failure goes back as this call's reason
             reply = (RAISED, f"{type(exc).__name__}: {exc}".strip().rstrip(":"))
         try:

@@ -78,6 +78,14 @@ def reason(exc: BaseException, path: str) -> str:
     return f"unexpected {type(exc).__name__}: {text}{where}"
 
 
+def memory_reason(limit_bytes: int | None) -> str:
+    """The one wording of "this file needs more memory than a worker may use"."""
+    from veracity.engine.isolation import mib
+
+    limit = f"the {mib(limit_bytes)} limit per worker" if limit_bytes else "the memory available"
+    return f"needs more memory than {limit}"
+
+
 def run_task(task: Task) -> TaskResult:
     """Never raises for a bad file: the reason comes back in the result."""
     from veracity.errors import VeracityError
@@ -98,6 +106,8 @@ def run_task(task: Task) -> TaskResult:
     if task.analyze:
         try:
             report = scanner(task.settings_json, task.analyzer_ids).check(path)  # robustness: in the settings
+        except MemoryError:
+            return _failed(task, memory_reason(Settings.from_json(task.settings_json).worker_memory_bytes), started)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
             return _failed(task, reason(exc, path), started)
         fields.update(analyzed=True, report_json=report.model_dump_json(), kind=report.media.kind.value,

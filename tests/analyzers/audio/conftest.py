@@ -1,40 +1,20 @@
 from __future__ import annotations
 
-import shutil
-import subprocess
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-RATE_HZ = 16_000
-SENTENCE = ("The committee will meet again on Thursday to discuss the budget for next year, "
-            "and the results will be announced on Friday morning.")
+from veracity.testing import sound
+from veracity.testing.sound import RATE_HZ, read_wav, write_wav
+
+__all__ = ["RATE_HZ", "espeak", "read_wav", "write_wav"]
 
 
-def write_wav(path: Path, samples: np.ndarray, rate_hz: int = RATE_HZ) -> Path:
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate_hz)
-        out.writeframes(pcm.tobytes())
-    return path
-
-
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    with wave.open(str(path), "rb") as src:
-        rate = src.getframerate()
-        data = np.frombuffer(src.readframes(src.getnframes()), dtype="<i2").astype(np.float32) / 32768
-    return data, rate
-
-
-def espeak(path: Path, text: str = SENTENCE, voice: str = "en-us", pitch: int = 50) -> Path:
-    if shutil.which("espeak-ng") is None:
+def espeak(path: Path, text: str = sound.SENTENCE, voice: str = "en-us", pitch: int = 50) -> Path:
+    if not sound.has_espeak():
         pytest.skip("espeak-ng is not installed (scripts/install-system-deps.sh)")
-    subprocess.run(["espeak-ng", "-v", voice, "-p", str(pitch), "-w", str(path), text], check=True)
-    return path
+    return sound.espeak(path, text, voice, pitch)
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.analyzers.image._manipulate import jpeg_roundtrip, photo, save_jpeg
 from veracity import check
 from veracity.analyzers.base import AnalyzerInfo
 from veracity.analyzers.image._copy_move import find_copy_move
 from veracity.analyzers.image._regions import box_iou
 from veracity.evidence import Direction, Status
+from veracity.testing.pictures import jpeg_roundtrip, photo, save_jpeg
 
 pytest.importorskip("cv2")
 

@@ -4,17 +4,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.analyzers.image._manipulate import (
-    inside_outside,
-    jpeg_roundtrip,
-    photo,
-    save_jpeg,
-    splice_fresh_into_compressed,
-)
+from tests.analyzers.image._manipulate import inside_outside
 from veracity import check
 from veracity.analyzers.image._double_jpeg import ghost_inconsistency, global_ghost, resave_differences
 from veracity.analyzers.image._regions import box_iou, region_box
 from veracity.evidence import Direction, Status
+from veracity.testing.pictures import jpeg_roundtrip, photo, save_jpeg, splice_fresh_into_compressed
 
 PATCH_XYXY = (128, 64, 256, 192)  # on the 8-px grid, as the ghost search assumes
 QUALITIES = (50, 55, 60, 65, 70, 75, 80, 85)

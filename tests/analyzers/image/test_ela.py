@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.analyzers.image._manipulate import jpeg_roundtrip, photo, save_jpeg, splice_fresh_into_compressed
 from veracity import check
 from veracity.analyzers.image._ela import ela_multi_quality
 from veracity.analyzers.image._regions import box_iou, region_box
 from veracity.evidence import Direction, Status
 from veracity.samples import samples_dir
+from veracity.testing.pictures import jpeg_roundtrip, photo, save_jpeg, splice_fresh_into_compressed
 
 PASTED_XYXY = (380, 120, 540, 280)  # where samples/_make.py pasted the astronaut's face
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.analyzers.image._manipulate import photo, save_jpeg
 from veracity import check
 from veracity.analyzers.image._jpeg_quant import estimate_quality
 from veracity.evidence import Status
 from veracity.samples import samples_dir
+from veracity.testing.pictures import photo, save_jpeg
 
 
 def _tables(quality: int | None, **options: object) -> dict[int, list[int]]:

@@ -5,11 +5,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tests.analyzers.image._manipulate import inside_outside, smooth_scene
+from tests.analyzers.image._manipulate import inside_outside
 from veracity import check
 from veracity.analyzers.image._noise import noise_inconsistency
 from veracity.analyzers.image._regions import box_iou, region_box
 from veracity.evidence import Direction, Status
+from veracity.testing.pictures import smooth_scene
 
 PATCH_XYXY = (256, 96, 384, 224)
 

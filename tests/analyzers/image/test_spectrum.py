@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tests.analyzers.image._manipulate import photo
 from veracity import check
 from veracity.analyzers.image._spectrum import FEATURE_NAMES, spectrum_features, upsampling_peak_score
 from veracity.evidence import Status
+from veracity.testing.pictures import photo
 
 
 def _upsampled_twice() -> np.ndarray:
