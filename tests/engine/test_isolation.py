@@ -76,3 +76,22 @@ class _MainOnly:
         import importlib
 
         return (importlib.import_module, ("veracity_no_such_module",))
+
+
+def chatty(steps: int) -> int:
+    from veracity.engine.isolation import send_progress
+
+    for step in range(steps):
+        send_progress(("step", step))
+    return steps
+
+
+def test_progress_from_inside_a_call_reaches_the_caller() -> None:
+    seen: list[object] = []
+    worker = Worker()
+    try:
+        outcome, healthy = worker.run(Call("chatty", chatty, (5,)), time_limit_s=30, on_progress=seen.append)
+    finally:
+        worker.close()
+    assert outcome.value == 5 and healthy
+    assert seen == [("step", i) for i in range(5)]

@@ -89,10 +89,7 @@ def run_check(
     ) as bars:
         overall = bars.add_task("files", total=len(files))
         step = bars.add_task("", total=1, visible=False)
-        if len(files) > 1:
-            outcomes = _isolated(files, scanner)
-        else:
-            outcomes = _in_process(files, scanner, bars, step)
+        outcomes = _isolated(files, scanner) if len(files) > 1 else _one_isolated(files, scanner, bars, step)
         for path, report, why in outcomes:
             if report is None:
                 failures[str(path)] = why or "failed"
@@ -127,23 +124,32 @@ def run_check(
 Outcomes = Iterator[tuple[Path, Report | None, str | None]]
 
 
-def _in_process(files: list[Path], scanner: Scanner, bars: Progress, step: TaskID) -> Outcomes:
-    """One file: analysed here, with a progress bar per analyzer."""
-    for path in files:
-        bars.update(step, description=f"  {path.name}", completed=0, total=1, visible=True)
+def _one_isolated(files: list[Path], scanner: Scanner, bars: Progress, step: TaskID) -> Outcomes:
+    """One file: analysed in an isolated worker (time and memory limits), with a progress bar per analyzer."""
+    from veracity.engine.isolation import Call, Worker
+    from veracity.engine.task import Task, run_task
 
-        def on_progress(event, _step=step):  # type: ignore[no-untyped-def]
-            label = "robustness: damaged copies" if event.analyzer_id == "robustness" else event.analyzer_id or "probe"
-            bars.update(_step, total=max(event.total, 1), completed=event.done, description=f"  {label}")
+    settings = scanner.settings
+    worker = Worker(settings.worker_memory_bytes)
+    try:
+        for path in files:
+            bars.update(step, description=f"  {path.name}", completed=0, total=1, visible=True)
 
-        try:
-            report = scanner.check(path, progress=on_progress)
-        except VeracityError as exc:
-            yield path, None, str(exc)
-        except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
-            yield path, None, f"unexpected {type(exc).__name__}: {exc}"
-        else:
-            yield path, report, None
+            def on_progress(event, _step=step):  # type: ignore[no-untyped-def]
+                label = ("robustness: damaged copies" if event.analyzer_id == "robustness"
+                         else event.analyzer_id or "probe")
+                bars.update(_step, total=max(event.total, 1), completed=event.done, description=f"  {label}")
+
+            task = Task(str(path), settings.to_json(), scanner.selected, progress=True)
+            outcome, _healthy = worker.run(Call(str(path), run_task, (task,)), settings.file_timeout_s, on_progress)
+            if not outcome.ok:
+                yield path, None, outcome.error
+            elif outcome.value.report_json is None:
+                yield path, None, outcome.value.reason
+            else:
+                yield path, Report.model_validate_json(outcome.value.report_json), None
+    finally:
+        worker.close()
 
 
 def _isolated(files: list[Path], scanner: Scanner) -> Outcomes:

@@ -35,9 +35,11 @@ CRASHED = "crashed"
 TIMEOUT = "timeout"
 MEMORY = "memory"
 RAISED = "raised"
+PROGRESS = "progress"
 
 _WATCH_INTERVAL_S = 0.5
 _live: weakref.WeakSet[Worker] = weakref.WeakSet()
+_to_parent: Connection | None = None  # in a worker: the pipe to the parent, for send_progress
 
 
 @dataclass(frozen=True)
@@ -80,15 +82,19 @@ class Worker:
         self.call: Call | None = None
         self.started = 0.0
         self._unsent: str | None = None
+        self._reply: tuple[str, Any] | None = None
+        self._closed = False
+        self._on_progress: Callable[[Any], None] | None = None
         _live.add(self)
 
     @property
     def pid(self) -> int | None:
         return self.process.pid
 
-    def start(self, call: Call) -> None:
+    def start(self, call: Call, on_progress: Callable[[Any], None] | None = None) -> None:
+        """Send ``call``; ``on_progress`` receives what the call passes to ``send_progress`` while it runs."""
         self.call, self.started = call, time.monotonic()
-        self._unsent = None
+        self._unsent, self._reply, self._closed, self._on_progress = None, None, False, on_progress
         try:
             self._conn.send((call.fn, call.args))
         except Exception as exc:  # noqa: BLE001 - e.g. a function that cannot be pickled: this call's failure
@@ -98,8 +104,23 @@ class Worker:
         return time_limit_s is not None and time.monotonic() - self.started >= time_limit_s
 
     def ready(self) -> bool:
-        """The call has an answer, or the process is gone."""
-        return self._unsent is not None or self._conn.poll() or not self.process.is_alive()
+        """The call has an answer, or the process is gone (progress messages are handed on meanwhile)."""
+        self._pump()
+        return self._unsent is not None or self._reply is not None or self._closed or not self.process.is_alive()
+
+    def _pump(self) -> None:
+        try:
+            while self._reply is None and not self._closed and self._conn.poll():
+                status, payload = self._conn.recv()
+                if status != PROGRESS:
+                    self._reply = (status, payload)
+                elif self._on_progress is not None:
+                    try:
+                        self._on_progress(payload)
+                    except Exception:  # noqa: BLE001,S110 - a progress display must not fail the call
+                        pass
+        except (EOFError, OSError):
+            self._closed = True  # the process died (its exit status may not be known yet)
 
     def finish(self, time_limit_s: float | None = None) -> tuple[Outcome, bool]:
         """The outcome of the current call (call when ``ready()`` or overdue) and whether this worker can take
@@ -109,29 +130,27 @@ class Worker:
         self.call = None
         if self._unsent is not None:
             return Outcome(key, error=self._unsent, code=RAISED, seconds=seconds), True
-        closed = False
-        try:
-            if self._conn.poll():
-                status, payload = self._conn.recv()
-                if status == "ok":
-                    return Outcome(key, value=payload, seconds=seconds), True
-                return Outcome(key, error=payload, code=status, seconds=seconds), status != MEMORY
-        except (EOFError, OSError):
-            closed = True  # the process died (its exit status may not be known yet)
-        if not closed and self.process.is_alive():  # overdue
+        self._pump()
+        if self._reply is not None:
+            status, payload = self._reply
+            if status == "ok":
+                return Outcome(key, value=payload, seconds=seconds), True
+            return Outcome(key, error=payload, code=status, seconds=seconds), status != MEMORY
+        if not self._closed and self.process.is_alive():  # overdue
             self.kill()
             return Outcome(key, error=f"stopped after the {time_limit_s:g} s per-file time limit", code=TIMEOUT,
                            seconds=seconds), False
         self.process.join(5.0)
         return Outcome(key, error=self._crash_reason(), code=CRASHED, seconds=seconds), False
 
-    def run(self, call: Call, time_limit_s: float | None = None) -> tuple[Outcome, bool]:
+    def run(self, call: Call, time_limit_s: float | None = None,
+            on_progress: Callable[[Any], None] | None = None) -> tuple[Outcome, bool]:
         """Run one call to its end (blocking); ``kill()`` from another thread ends it as a crash."""
-        self.start(call)
+        self.start(call, on_progress)
         deadline = None if time_limit_s is None else self.started + time_limit_s
         while True:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if self._unsent is None:
+            if self._unsent is None and self._reply is None and not self._closed:
                 wait([self._conn, self.process.sentinel], timeout)
             if self.ready() or self.overdue(time_limit_s):
                 return self.finish(time_limit_s)
@@ -195,7 +214,7 @@ class IsolatedPool:
                     worker = idle.pop()
                     worker.start(pending.popleft())
                     busy.append(worker)
-                if not any(w._unsent for w in busy):
+                if not any(w._unsent or w._reply or w._closed for w in busy):
                     wait([w._conn for w in busy] + [w.process.sentinel for w in busy], self._wait_s(busy))
                 for worker in list(busy):
                     if not (worker.ready() or worker.overdue(self.time_limit_s)):
@@ -235,7 +254,18 @@ def _kill_all() -> None:
 # --- in the child ---------------------------------------------------------------------------------------------
 
 
+def send_progress(payload: Any) -> None:
+    """From inside a call running in a worker: hand ``payload`` to the caller's ``on_progress`` (no-op elsewhere)."""
+    if _to_parent is not None:
+        try:
+            _to_parent.send((PROGRESS, payload))
+        except Exception:  # noqa: BLE001,S110 - progress is best effort
+            pass
+
+
 def _serve(conn: Connection, memory_limit_bytes: int | None, parent_pid: int) -> None:
+    global _to_parent
+    _to_parent = conn
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops its workers
     _die_with_parent(parent_pid)
     if memory_limit_bytes:

@@ -11,6 +11,7 @@ import resource
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ class Task:
     launder: bool = False  # bench: analyse the laundered copy instead
     launder_recipe: str = "platform"  # veracity.media.damage recipe: "platform" or "neutral"
     launder_cache: str | None = None
+    progress: bool = False  # send the scanner's Progress events to the caller (engine.isolation.send_progress)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,12 @@ def run_task(task: Task) -> TaskResult:
     report = None
     if task.analyze:
         try:
-            report = scanner(task.settings_json, task.analyzer_ids).check(path)  # robustness: in the settings
+            hook: Callable[[Any], None] | None = None
+            if task.progress:
+                from veracity.engine.isolation import send_progress
+
+                hook = send_progress
+            report = scanner(task.settings_json, task.analyzer_ids).check(path, hook)  # robustness: in the settings
         except MemoryError:
             return _failed(task, memory_reason(Settings.from_json(task.settings_json).worker_memory_bytes), started)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
