@@ -119,6 +119,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         def calls():  # type: ignore[no-untyped-def]
             for index, kind, source in todo:
+                if args.max_seconds and time.perf_counter() - started > args.max_seconds:
+                    return  # time-boxed: report what ran
                 paths[index] = mutant(index, kind, source, seeds, mutants, args.seed)
                 yield Call(index, run_task, (Task(str(paths[index]), settings_json, analyzer_ids),))
 
@@ -163,7 +165,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for counts in per_class.values():
         totals.update(counts)
     return {
-        "config": {"count": args.count, "seed": args.seed, "workers": args.workers, "profile": args.profile,
+        "config": {"count": args.count, "max_seconds": args.max_seconds, "seed": args.seed, "workers": args.workers,
+                   "profile": args.profile,
                    "analyzers": args.analyzers, "time_limit_s": args.time_limit_s, "memory_mb": args.memory_mb,
                    "seeds": len(seeds)},
         "per_class": {k: {"inputs": sum(c.values()), **dict(c), "worst_s": round(worst_s[k], 2),
@@ -216,6 +219,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--keep-failures", type=Path, default=None, help="copy bad mutants here")
     parser.add_argument("--progress", type=int, default=0, help="print progress every N inputs")
+    parser.add_argument("--max-seconds", type=float, default=0.0, help="stop starting new inputs after this")
     args = parser.parse_args()
     result = run(args)
     print_table(result)
