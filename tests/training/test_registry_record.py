@@ -22,12 +22,12 @@ def models_dir(tmp_path: Path) -> Path:
 
 
 def test_a_retrained_model_round_trips_through_the_registry(models_dir: Path) -> None:
-    model = models_dir / "ai_image_v1.json"
+    model = models_dir / "ai_image_v2.json"
     model.write_text('{"weights": [1, 2, 3]}')
     digest = record_sha256(model, registry=models_dir / "registry.json")
     assert digest == hashlib.sha256(model.read_bytes()).hexdigest()
     entry = read_registry(models_dir / "registry.json")["ai_image"]
-    assert isinstance(entry, ShippedModel) and entry.sha256 == digest and entry.path == "ai_image_v1.json"
+    assert isinstance(entry, ShippedModel) and entry.sha256 == digest and entry.path == "ai_image_v2.json"
     others = {k: v for k, v in read_registry(models_dir / "registry.json").items() if k != "ai_image"}
     assert others == {k: v for k, v in read_registry().items() if k != "ai_image"}  # nothing else moved
     before = (models_dir / "registry.json").read_bytes()
@@ -50,7 +50,7 @@ def test_a_new_model_is_added_only_with_its_card_and_licence(models_dir: Path) -
 
 
 def test_models_written_elsewhere_leave_the_registry_alone(models_dir: Path, tmp_path: Path) -> None:
-    elsewhere = tmp_path / "ai_image_v1.json"
+    elsewhere = tmp_path / "ai_image_v2.json"
     elsewhere.write_text("{}")
     before = (models_dir / "registry.json").read_bytes()
     assert record_sha256(elsewhere, registry=models_dir / "registry.json") == hashlib.sha256(b"{}").hexdigest()

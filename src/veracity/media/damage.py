@@ -504,6 +504,35 @@ def random_launder(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(Image.open(buffer).convert("RGB"))
 
 
+def random_native_crop(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A window of the picture at its own resolution (sides 384–1024 px, aspect 1:2..2:1, never resampled), saved
+    as JPEG quality 70–100 or, one time in five, losslessly (PNG): what a crop of a large camera picture or of a
+    generator's output looks like when nobody resizes it."""
+    from PIL import Image
+
+    height, width = rgb.shape[:2]
+    aspect = float(np.exp(rng.uniform(np.log(0.5), np.log(2.0))))
+    side = float(rng.uniform(384, 1024))
+    crop_w = int(min(width, max(64, round(side * np.sqrt(aspect)))))
+    crop_h = int(min(height, max(64, round(side / np.sqrt(aspect)))))
+    y0 = int(rng.integers(0, height - crop_h + 1))
+    x0 = int(rng.integers(0, width - crop_w + 1))
+    crop = np.ascontiguousarray(rgb[y0 : y0 + crop_h, x0 : x0 + crop_w, :3])
+    if rng.random() < 0.2:
+        return crop
+    buffer = io.BytesIO()
+    Image.fromarray(crop).save(buffer, format="JPEG", quality=int(rng.integers(70, 101)))
+    buffer.seek(0)
+    return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def random_picture_damage(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Half the draws ``random_launder`` (crop, downscale, JPEG), half ``random_native_crop`` (crop at native
+    resolution, JPEG or lossless): resampling and compression say nothing about the class when both classes get
+    the same draws."""
+    return random_launder(rgb, rng) if rng.random() < 0.5 else random_native_crop(rgb, rng)
+
+
 def decoded_start(info: object, max_span_s: float = 8.0, max_side_px: int = 960) -> list[tuple[float, np.ndarray]]:
     """Every frame of the first ``max_span_s`` seconds, (time, RGB), for ``random_launder_video``."""
     from veracity.config import SamplingPlan

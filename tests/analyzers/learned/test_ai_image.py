@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -8,9 +8,8 @@ import pytest
 from PIL import Image
 
 from veracity.analyzers.base import AnalysisContext
-from veracity.analyzers.learned._ai_image_features import feature_names, image_features
-from veracity.analyzers.learned._tabular import TabularModel
 from veracity.analyzers.learned.ai_image import AiImageAnalyzer, clip_log_odds
+from veracity.analyzers.learned.trunk import OUTPUTS, WIDTHS, Trunk, TrunkProbe, picture_patch_features
 from veracity.evidence import Status
 from veracity.media.probe import probe
 from veracity.models import registry
@@ -29,45 +28,32 @@ def _saved(tmp_path: Path, rgb: np.ndarray, name: str, **options: object) -> Pat
     return path
 
 
-def _analyze(path: Path) -> object:
-    analyzer = AiImageAnalyzer()
-    analyzer.load()
+def _analyze(path: Path, analyzer: AiImageAnalyzer | None = None) -> object:
+    if analyzer is None:
+        analyzer = AiImageAnalyzer()
+        analyzer.load()
     media = probe(path)
     return analyzer.analyze(media, AnalysisContext(media=media))
 
 
-@pytest.mark.parametrize("shape", [(60, 100, 3), (300, 2000, 3), (1500, 700, 3)])
-def test_features_have_a_fixed_length_whatever_the_size_and_aspect(shape: tuple[int, int, int]) -> None:
-    rgb = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
-    features = image_features(rgb)
-    assert features.shape == (len(feature_names()),)
-    assert np.isfinite(features).all()
-
-
-def test_image_gets_a_probability_with_a_finding(tmp_path: Path) -> None:
+def test_image_gets_a_finite_probability_with_a_finding(tmp_path: Path) -> None:
     result = _analyze(_saved(tmp_path, _photo(), "photo.png"))
     assert result.status is Status.OK
-    assert 0.0 <= result.p_synthetic <= 1.0
+    assert 0.0 < result.p_synthetic < 1.0
     assert result.findings[0].code == "learned.ai_image.score"
+    assert np.isfinite(result.findings[0].data["log_odds"])
 
 
-def test_png_and_jpeg_q95_of_one_picture_score_alike(tmp_path: Path) -> None:
-    """The model must not read the container: the same pixels as PNG and as JPEG q95 score within 0.1, and their
-    features are closer than those of two different photos."""
-    rgb = _photo()
-    p_png = _analyze(_saved(tmp_path, rgb, "a.png")).p_synthetic
-    p_jpeg = _analyze(_saved(tmp_path, rgb, "a.jpg", quality=95)).p_synthetic
-    assert abs(p_png - p_jpeg) < 0.1
+def test_the_same_file_scores_the_same_twice(tmp_path: Path) -> None:
+    path = _saved(tmp_path, _photo("coffee"), "coffee.jpg", quality=90)
+    assert _analyze(path).p_synthetic == _analyze(path).p_synthetic
 
-    def features(rgb_in: np.ndarray, **options: object) -> np.ndarray:
-        buffer = io.BytesIO()
-        Image.fromarray(rgb_in).save(buffer, **options)
-        buffer.seek(0)
-        return image_features(np.asarray(Image.open(buffer).convert("RGB")))
 
-    png, jpeg = features(rgb, format="PNG"), features(rgb, format="JPEG", quality=95)
-    other = features(_photo("coffee")[:512, :512], format="PNG")
-    assert np.linalg.norm(png - jpeg) < np.linalg.norm(png - other)
+def test_a_large_picture_is_read_at_its_own_resolution(tmp_path: Path) -> None:
+    """A 1600 px picture is cut into patches, not shrunk: its patches hold its own pixels."""
+    rgb = np.asarray(Image.fromarray(_photo()).resize((1600, 1600), Image.Resampling.BICUBIC))
+    result = _analyze(_saved(tmp_path, rgb, "big.png"))
+    assert result.status is Status.OK and 0.0 < result.p_synthetic < 1.0
 
 
 def test_video_frames_get_a_clip_probability_and_per_frame_scores() -> None:
@@ -89,9 +75,34 @@ def test_a_few_bad_frames_pull_the_clip_score_up() -> None:
 def test_missing_model_abstains_with_a_reason(tmp_path: Path) -> None:
     analyzer = AiImageAnalyzer(model_path=tmp_path / "absent.json")
     analyzer.load()
-    media = probe(_saved(tmp_path, _photo(), "photo.png"))
-    result = analyzer.analyze(media, AnalysisContext(media=media))
+    result = _analyze(_saved(tmp_path, _photo(), "photo.png"), analyzer)
     assert result.status is Status.ABSTAINED and "model missing" in (result.reason or "")
+
+
+def test_a_model_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    shipped = json.loads(registry.shipped_file("ai_image").read_text())
+    shipped["coef"] = shipped["coef"][:10]
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps(shipped))
+    analyzer = AiImageAnalyzer(model_path=path)
+    analyzer.load()
+    result = _analyze(_saved(tmp_path, _photo(), "photo.png"), analyzer)
+    assert result.status is Status.ABSTAINED and "coefficients" in (result.reason or "")
+
+
+def test_probe_direction_follows_its_coefficients(tmp_path: Path) -> None:
+    """A probe whose only weight is on one trunk feature ranks pictures by that feature."""
+    width = sum(WIDTHS[o] for o in OUTPUTS)
+    coef = np.zeros(2 * width)
+    coef[0] = 1.0
+    probe_json = {"kind": "trunk_probe", "trunk": "mobilenetv2_trunk", "spread": True, "mean": [0.0] * (2 * width),
+                  "scale": [1.0] * (2 * width), "coef": coef.tolist(), "intercept": 0.0,
+                  "platt": {"still": {"scale": 1.0, "offset": 0.0}, "clip": {"scale": 1.0, "offset": 0.0}}}
+    model = TrunkProbe(probe_json)
+    trunk = Trunk.shipped()
+    pictures = [picture_patch_features(trunk, _photo(n)[:400, :400]) for n in ("astronaut", "coffee")]
+    logits = model.logits(pictures)
+    assert np.allclose(logits, [p[:, 0].mean() for p in pictures], atol=1e-5)
 
 
 def test_altered_shipped_model_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,17 +116,3 @@ def test_altered_shipped_model_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_shipped_model_matches_its_registry_hash() -> None:
     assert registry.state(registry.MODELS["ai_image"]).verified
-
-
-def test_json_gbt_matches_scikit_learn(tmp_path: Path) -> None:
-    ensemble = pytest.importorskip("sklearn.ensemble")
-    import json
-
-    from training.ai_image import export
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(200, 5))
-    y = (x[:, 0] + 0.5 * x[:, 1] ** 2 > 0.4).astype(int)
-    model = ensemble.GradientBoostingClassifier(n_estimators=20, max_depth=3, random_state=0).fit(x, y)
-    path = tmp_path / "m.json"
-    path.write_text(json.dumps(export(model, "gbt", [f"f{i}" for i in range(5)])))
-    assert np.allclose(TabularModel.from_json(path).log_odds(x), model.decision_function(x), atol=1e-6)

@@ -126,8 +126,48 @@ def test_analyzer_runs_end_to_end_on_mp4_and_gif(clips: dict[str, Path], tmp_pat
         assert result.artifacts[0].content.startswith(b"\x89PNG")
 
 
-def test_flickering_clip_gets_a_higher_probability(clips: dict[str, Path]) -> None:
-    assert _analyze(clips["flicker_10"]).p_synthetic > _analyze(clips["smooth_10"]).p_synthetic
+def test_trunk_drift_is_higher_for_reinvented_texture(clips: dict[str, Path]) -> None:
+    """The early-depth trunk features of a clip whose fine texture is re-drawn every frame drift more from frame to
+    frame than those of a smooth camera pan."""
+    from veracity.analyzers.learned.trunk import Trunk, consistency_features, consistency_names
+
+    trunk = Trunk.shipped()
+    names = consistency_names()
+    drift = {k: dict(zip(names, consistency_features(trunk, _temporal.read_clip(probe(clips[k])).rgb_small),
+                         strict=True)) for k in ("smooth_10", "flicker_10")}
+    assert drift["flicker_10"]["drift_gap_stride2_med"] > drift["smooth_10"]["drift_gap_stride2_med"]
+
+
+def test_scores_are_finite_and_repeatable(clips: dict[str, Path]) -> None:
+    first, second = _analyze(clips["flicker_10"]), _analyze(clips["flicker_10"])
+    assert first.status is Status.OK and 0.0 < first.p_synthetic < 1.0
+    assert first.p_synthetic == second.p_synthetic
+    data = first.findings[0].data
+    assert np.isfinite([data["still_clip_logit"], data["still_frame_spread"], data["hf_residual_med"]]).all()
+
+
+def test_missing_model_abstains_with_a_reason(clips: dict[str, Path], tmp_path: Path) -> None:
+    analyzer = AiVideoAnalyzer(model_path=tmp_path / "absent.json")
+    analyzer.load()
+    media = probe(clips["smooth_10"])
+    result = analyzer.analyze(media, AnalysisContext(media=media))
+    assert result.status is Status.ABSTAINED and "model missing" in (result.reason or "")
+
+
+def test_a_still_model_it_was_not_trained_with_is_refused(clips: dict[str, Path], tmp_path: Path) -> None:
+    import json
+
+    from veracity.models.registry import shipped_file
+
+    spec = json.loads(shipped_file("ai_video").read_text())
+    spec["still_model_sha256"] = "0" * 64
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(spec))
+    analyzer = AiVideoAnalyzer(model_path=path)
+    analyzer.load()
+    media = probe(clips["smooth_10"])
+    result = analyzer.analyze(media, AnalysisContext(media=media))
+    assert result.status is Status.ABSTAINED and "another learned.ai_image" in (result.reason or "")
 
 
 def test_abstains_on_a_static_clip_and_skips_stills(tmp_path: Path) -> None:

@@ -23,9 +23,10 @@ on a fixed 8 frames-per-second grid (clips with fewer distinct frames keep all o
 summarised by its median and 90th percentile, so clip length does not enter; none is divided by time.
 ``tests/analyzers/learned/test_ai_video.py`` checks that a clip written at 10 and at 30 fps gives close values.
 
-The shipped model (``ai_video_v1``) reads the residual / flicker family (``hf_residual``, ``lf_flicker``,
-``chroma_flicker``, ``warp_explained``) and the still-frame scores; the other series are computed, cross-validated
-and shown, not weighted (see the model card).
+The shipped model (``ai_video_v2``) reads the residual / flicker family (``hf_residual``, ``lf_flicker``,
+``chroma_flicker``, ``warp_explained``) and ``learned.ai_image``'s frame scores (``still_features``); the other
+series are computed and shown, not weighted, and the trunk drift (``trunk.consistency_features``) is computed only
+for a model that reads it (see the model card).
 
 Where they fail: heavy compression smooths away the fine texture they read (both classes look alike); static
 shots with no motion give little to measure; fast motion, motion blur, occlusions and scene cuts break optical
@@ -245,28 +246,12 @@ def clip_features(series: dict[str, np.ndarray]) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
-STILL_FEATURES = ("still_logit_mean", "still_logit_std")
-STILL_FRAMES = 4
+STILL_FEATURES = ("still_clip_logit", "still_frame_spread")
 
 
-def feature_names() -> list[str]:
-    return temporal_feature_names() + list(STILL_FEATURES)
+def still_features(frame_logits: np.ndarray) -> np.ndarray:
+    """``learned.ai_image``'s clip score (``clip_log_odds`` of its raw frame log-odds) and their spread."""
+    from veracity.analyzers.learned.ai_image import clip_log_odds
 
-
-def still_logits(clip: Clip, still_model: object) -> np.ndarray:
-    """``learned.ai_image``'s per-frame log-odds on up to 4 frames spread over the analysed frames."""
-    from veracity.analyzers.learned._ai_image_features import feature_names as still_names
-    from veracity.analyzers.learned._ai_image_features import image_features, is_colour_feature
-
-    names = getattr(still_model, "feature_names", ())
-    colour_only = all(is_colour_feature(n) for n in names)
-    picks = np.unique(np.linspace(0, len(clip.rgb_small) - 1, STILL_FRAMES).round().astype(int))
-    x = np.stack([image_features(clip.rgb_small[i], colour_only=colour_only) for i in picks])
-    return np.asarray(still_model.log_odds_named(x, still_names()))  # type: ignore[attr-defined]
-
-
-def all_features(clip: Clip, still_model: object) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    series = pair_series(clip)
-    logits = still_logits(clip, still_model)
-    still = np.array([float(logits.mean()), float(logits.std())])
-    return np.concatenate([clip_features(series), still]), series
+    logits = np.asarray(frame_logits, dtype=np.float64)
+    return np.array([clip_log_odds(logits), float(np.std(logits))])

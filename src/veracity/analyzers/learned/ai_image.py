@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
-from veracity.analyzers.scoring import probability, strength
+from veracity.analyzers.scoring import strength
 from veracity.evidence import (
     AnalyzerResult,
     Direction,
@@ -24,23 +24,26 @@ MODEL_NAME = "ai_image"
 
 @dataclass(frozen=True)
 class AiImageParams:
-    max_frames: int = 12  # video frames scored, evenly spread over the sampled frames
     flag_above: float = 0.5  # frames whose probability reaches this are listed
 
 
 class AiImageAnalyzer(Analyzer[AiImageParams]):
-    """Full-frame AI-generation detector: logistic regression on colour statistics of fixed-size views."""
+    """AI-generated picture detector: a linear probe on frozen ImageNet MobileNetV2 features of native-resolution
+    patches (stills and video frames)."""
 
     info = AnalyzerInfo(
         id="learned.ai_image",
-        version="0.1.0",
+        version="0.2.0",
         title="AI-generated picture detector",
-        summary="A small model trained on laundered real and generated pictures; reads the colour statistics that "
-        "image generators leave (images and video frames). A weak signal.",
+        summary="A linear model on what a frozen ImageNet network sees in small patches of the picture at its own "
+        "resolution, trained on damaged real and generated pictures from 90 sources (images and video frames). "
+        "A weak signal.",
         media_kinds=frozenset({MediaKind.IMAGE, MediaKind.VIDEO}),
-        models=("ai_image",),
-        cost=1,  # cheap (≤ 12 frames, colour features): the fast profile's visual analyzer for video
-        fusion_weight=0.2,  # weak on its own: grouped-CV AUC about 0.65 on laundered stills (see its model card)
+        models=("ai_image", "mobilenetv2_trunk"),
+        requires=("onnxruntime",),
+        extra="learned",
+        cost=1,  # 8 trunk passes per still, 16 per clip: still the fast profile's visual analyzer for video
+        fusion_weight=0.2,  # weak on its own (see its model card's train -> unseen figures)
     )
 
     Params = AiImageParams
@@ -49,40 +52,37 @@ class AiImageAnalyzer(Analyzer[AiImageParams]):
         super().__init__(params)
         self.model_path = model_path
         self.model: Any = None
+        self.trunk: Any = None
         self.problem: str | None = None
 
     def load(self) -> None:
-        from veracity.analyzers.learned._tabular import TabularModel
+        from veracity.analyzers.learned.trunk import Trunk, TrunkProbe
         from veracity.models.registry import ModelError, shipped_file
 
         try:
-            path = self.model_path or shipped_file(MODEL_NAME)
-            self.model = TabularModel.from_json(path)
-        except (ModelError, OSError, ValueError) as exc:
+            self.model = TrunkProbe.from_json(self.model_path or shipped_file(MODEL_NAME))
+            self.trunk = Trunk.shipped()
+        except (ModelError, OSError, ValueError, KeyError) as exc:
+            self.model = None
             self.problem = str(exc)
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
-        from veracity.analyzers.learned._ai_image_features import feature_names, image_features, is_colour_feature
-        from veracity.media.video import evenly_spread
+        from veracity.analyzers.learned.trunk import picture_patch_features, video_frame_patches
 
         if self.model is None:
             return self.result(Status.ABSTAINED, reason=f"model missing: {self.problem}",
-                               hint="reinstall veracity (the model ships inside the package)")
-        colour_only = all(is_colour_feature(n) for n in self.model.feature_names)
+                               hint="reinstall veracity (the models ship inside the package)")
         if media.kind is MediaKind.IMAGE:
-            features = image_features(ctx.image(), colour_only=colour_only)
-            logit = float(self.model.log_odds_named(features, feature_names())[0])
-            p = probability(logit)
+            logit = float(self.model.logits([picture_patch_features(self.trunk, ctx.image())])[0])
+            p = self.model.calibrated(logit, "still")
             return self.result(Status.OK, p_synthetic=p, findings=[_image_finding(p, logit)])
-        frames = ctx.frames()
-        if not frames:
+        framed = video_frame_patches(ctx)
+        if not framed:
             return self.abstain("no video frame could be decoded")
-        chosen = evenly_spread(frames, self.params.max_frames)
-        features = np.stack([image_features(f.rgb, colour_only=colour_only) for f in chosen])
-        logits = self.model.log_odds_named(features, feature_names())
-        score = clip_log_odds(logits)
-        p = probability(score)
-        probabilities = [round(float(v), 4) for v in probability(np.asarray(logits))]
+        chosen = [f for f, _ in framed]
+        logits = self.model.logits([x for _, x in framed])
+        p = self.model.calibrated(clip_log_odds(logits), "clip")
+        probabilities = [round(self.model.calibrated(float(v), "clip"), 4) for v in logits]
         flagged = [f.index for f, q in zip(chosen, probabilities, strict=True) if q >= self.params.flag_above]
         per_frame: list[JsonScalar] = list(probabilities)
         frame_idx: list[JsonScalar] = [f.index for f in chosen]
@@ -111,10 +111,10 @@ def clip_log_odds(logits: np.ndarray) -> float:
 
 def _image_finding(p: float, logit: float) -> Finding:
     if p >= 0.5:
-        message = ("The picture's colour statistics resemble those of AI-generated images "
-                   f"more than camera photos (model probability {p:.0%}).")
+        message = ("Small patches of the picture, read at full resolution, resemble those of AI-generated "
+                   f"images more than camera photos (model probability {p:.0%}).")
     else:
-        message = ("The picture's colour statistics resemble camera photos more than "
+        message = ("Small patches of the picture, read at full resolution, resemble camera photos more than "
                    f"AI-generated images (model probability of AI generation {p:.0%}).")
     return Finding(code="learned.ai_image.score", message=message,
                    direction=Direction.SYNTHETIC if p >= 0.5 else Direction.AUTHENTIC,
@@ -124,7 +124,7 @@ def _image_finding(p: float, logit: float) -> Finding:
 
 def _frames_message(p: float, flagged: int, total: int) -> str:
     if p >= 0.5:
-        return (f"{flagged} of {total} sampled frames look AI-generated by their colour "
-                f"statistics (clip probability {p:.0%}).")
-    return (f"The sampled frames look like camera footage by their colour statistics "
+        return (f"{flagged} of {total} sampled frames look AI-generated at full resolution "
+                f"(clip probability {p:.0%}).")
+    return (f"The sampled frames look like camera footage at full resolution "
             f"({flagged} of {total} frames lean towards AI generation; clip probability {p:.0%}).")

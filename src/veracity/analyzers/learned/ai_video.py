@@ -22,6 +22,7 @@ from veracity.evidence import (
 )
 
 MODEL_NAME = "ai_video"
+STILL_MODEL_NAME = "ai_image"
 ARTIFACT_NAME = "ai_video_timeline.png"
 _LEGEND = {"hf_residual": "texture residual", "lf_flicker": "brightness flicker", "chroma_flicker": "colour flicker",
            "warp_explained": "change not explained by motion", "detail_jump": "detail jumps"}
@@ -33,18 +34,19 @@ class AiVideoParams:
 
 
 class AiVideoAnalyzer(Analyzer[AiVideoParams]):
-    """Whole-clip AI-generated video detector: temporal features (flow-warp residuals, flicker, detail drift)
-    and the still-frame detector over time, combined by a small logistic model."""
+    """Whole-clip AI-generated video detector: temporal features (flow-warp residuals, flicker), the drift of a
+    frozen ImageNet network's features from frame to frame, and the still-frame detector's clip score, combined by
+    a small logistic model."""
 
     info = AnalyzerInfo(
         id="learned.ai_video",
-        version="0.1.0",
+        version="0.2.0",
         title="AI-generated video detector (temporal)",
         summary="A small model trained on laundered generated and camera clips; reads how texture, brightness and "
         "colour change from frame to frame compared with the motion of the scene. A weak signal.",
         media_kinds=frozenset({MediaKind.VIDEO}),
-        models=("ai_video",),
-        requires=("cv2",),
+        models=("ai_video", "ai_image", "mobilenetv2_trunk"),
+        requires=("cv2", "onnxruntime"),
         extra="forensics",
         cost=2,
         fusion_weight=0.2,  # weak on its own (see the model card's grouped-CV numbers)
@@ -57,24 +59,29 @@ class AiVideoAnalyzer(Analyzer[AiVideoParams]):
         self.model_path = model_path
         self.model: Any = None
         self.still_model: Any = None
+        self.trunk: Any = None
         self.problem: str | None = None
 
     def load(self) -> None:
         from veracity.analyzers.learned._tabular import TabularModel
-        from veracity.models.registry import ModelError, shipped_file
+        from veracity.analyzers.learned.trunk import Trunk, TrunkProbe
+        from veracity.models.registry import ModelError, get, shipped_file
 
         try:
             self.model = TabularModel.from_json(self.model_path or shipped_file(MODEL_NAME))
-            # The snapshot of learned.ai_image it was trained with, so retraining ai_image can't shift its inputs.
-            still = self.model.params["still_model"]
-            self.still_model = TabularModel(kind=still["kind"], feature_names=tuple(still["feature_names"]),
-                                            params=still)
+            # learned.ai_image's probe gives the still-frame features: it must be the one this model was fitted with
+            still = get(STILL_MODEL_NAME)
+            if getattr(still, "sha256", None) != self.model.params.get("still_model_sha256"):
+                raise ModelError("ai_video was trained with another learned.ai_image model (retrain both)")
+            self.still_model = TrunkProbe.from_json(shipped_file(STILL_MODEL_NAME))
+            self.trunk = Trunk.shipped()
         except (ModelError, OSError, ValueError, KeyError) as exc:
             self.model = None
             self.problem = str(exc)
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.learned import _temporal
+        from veracity.analyzers.learned.trunk import consistency_features, consistency_names, video_frame_patches
 
         if media.kind is not MediaKind.VIDEO:
             return self.not_applicable("temporal analysis needs a video")
@@ -90,10 +97,17 @@ class AiVideoAnalyzer(Analyzer[AiVideoParams]):
             return self.abstain(f"a face fills the frame (the largest covers {face_fraction:.0%} of it on the median "
                                 f"frame): talking heads and face edits are read by learned.face_video_temporal; "
                                 f"this model reads scene video")
-        features, series = _temporal.all_features(clip, self.still_model)
-        logit = float(self.model.log_odds_named(features, _temporal.feature_names())[0])
+        series = _temporal.pair_series(clip)
+        frame_logits = self.still_model.logits([x for _, x in video_frame_patches(ctx)])
+        names = _temporal.temporal_feature_names() + list(_temporal.STILL_FEATURES)
+        parts = [_temporal.clip_features(series), _temporal.still_features(frame_logits)]
+        if any(n.startswith("drift_") for n in self.model.feature_names):  # only when the model reads them
+            names += consistency_names()
+            parts.append(consistency_features(self.trunk, clip.rgb_small))
+        features = np.concatenate(parts)
+        logit = float(self.model.log_odds_named(features, names)[0])
         p = probability(logit)
-        cue, start, end = self._strongest(features, series, _temporal)
+        cue, start, end = self._strongest(features, names, series)
         times = clip.time_s
         start_s, end_s = float(times[start]), float(times[min(end, len(times) - 1)])
         frame_range = (int(clip.frame_idx[start]), int(clip.frame_idx[min(end, len(times) - 1)]))
@@ -107,7 +121,7 @@ class AiVideoAnalyzer(Analyzer[AiVideoParams]):
             "p_synthetic": round(p, 4), "log_odds": round(logit, 4), "frames": len(times), "cue": cue,
             "span_s": round(float(times[-1] - times[0]), 3),
             "face_fraction": None if face_fraction is None else round(face_fraction, 4),
-            **{name: round(float(v), 4) for name, v in zip(_temporal.feature_names(), features, strict=True)}}
+            **{name: round(float(v), 4) for name, v in zip(names, features, strict=True)}}
         if synthetic:
             message = (f"Between {start_s:.1f} s and {end_s:.1f} s the {_temporal.CUES[cue]}, as in AI-generated "
                        f"video (model probability {p:.0%} over {len(times)} frames).")
@@ -131,15 +145,17 @@ class AiVideoAnalyzer(Analyzer[AiVideoParams]):
         except ImportError:
             return None
 
-    def _strongest(self, features: np.ndarray, series: dict[str, np.ndarray], temporal: Any) -> tuple[str, int, int]:
+    def _strongest(self, features: np.ndarray, names: list[str], series: dict[str, np.ndarray]
+                   ) -> tuple[str, int, int]:
         """The cue whose clip-level value pushes most towards 'synthetic' in the model, and the window of frame
         pairs where that cue's series is highest (first and last frame of the window)."""
-        names = temporal.feature_names()
+        from veracity.analyzers.learned._temporal import CUES
+
         pushes: dict[str, float] = {}
         if self.model.kind == "logistic":
             index = {n: i for i, n in enumerate(self.model.feature_names)}
             mean, scale, coef = (np.asarray(self.model.params[k]) for k in ("mean", "scale", "coef"))
-            for cue in temporal.CUES:
+            for cue in CUES:
                 total = 0.0
                 for stat in ("med", "p90"):
                     name = f"{cue}_{stat}"
