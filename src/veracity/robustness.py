@@ -186,7 +186,9 @@ def _video_stripped(media: MediaInfo, dst: Path) -> None:
         return
     import av
 
-    with av.open(media.path, metadata_errors="ignore") as source, av.open(str(dst), mode="w") as out:
+    from veracity.media._av import open_av
+
+    with open_av(media.path, media.container) as source, av.open(str(dst), mode="w") as out:
         out.metadata.clear()
         mapping = {}
         for stream in source.streams:
@@ -203,12 +205,12 @@ def _video_stripped(media: MediaInfo, dst: Path) -> None:
 
 def _animated_stripped(media: MediaInfo, dst: Path) -> None:
     """GIF / WebP: re-saved by Pillow with every frame and its duration, without comments or XMP."""
-    from PIL import Image
+    from veracity.media.image import open_image, seek_frame
 
-    with Image.open(media.path) as image:
+    with open_image(Path(media.path)) as image:
         frames, durations = [], []
         for index in range(getattr(image, "n_frames", 1)):
-            image.seek(index)
+            seek_frame(image, index, what=media.path)
             frames.append(image.convert("RGBA"))
             durations.append(image.info.get("duration", 100))
     options: dict[str, Any] = {"lossless": True} if media.container == "webp" else {}

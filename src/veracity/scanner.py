@@ -127,6 +127,9 @@ class Scanner:
             results = self._run_all(str(path), self.plan(media), media, ctx, notify)
         finally:
             ctx.close()
+        failure = ctx.decode_failure
+        if failure is not None and not any(r.status is Status.OK for r in results):
+            raise failure  # no analyzer could read the file: it is unreadable, not "inconclusive"
         return Report(
             tool_version=__version__,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -32,3 +32,23 @@ def test_list_file_recognised_by_suffix(tmp_path: Path) -> None:
     media = _touch(tmp_path / "clip.mp4")
     (tmp_path / "batch.lst").write_text("clip.mp4\n", encoding="utf-8")
     assert discover([tmp_path / "batch.lst"]).files == [media]
+
+
+def test_walk_says_what_it_skipped_and_never_opens_a_fifo(tmp_path: Path) -> None:
+    import os
+
+    media = _touch(tmp_path / "in" / "clip.mp4")
+    _touch(tmp_path / "in" / "notes.txt")
+    (tmp_path / "in" / "dangling.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    (tmp_path / "in" / "self").symlink_to(tmp_path / "in")
+    (tmp_path / "in" / "spin").symlink_to(tmp_path / "in" / "spin")
+    os.mkfifo(tmp_path / "in" / "feed.wav")
+    found = discover([tmp_path / "in"])
+    assert found.files == [media] and not found.failures
+    assert found.skipped == {
+        str(tmp_path / "in" / "dangling.jpg"): "a link to something that does not exist",
+        str(tmp_path / "in" / "feed.wav"): "not a regular file (a FIFO)",
+        str(tmp_path / "in" / "self"): "a link back to a folder already searched (a loop)",
+        str(tmp_path / "in" / "spin"): "a link that loops",
+    }
+    assert found.not_media == 1 and len(found.notes()) == 5

@@ -8,6 +8,7 @@ evidence tags fusion routes by (``AnalyzerInfo.evidence``).
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import numpy as np
 
 from veracity.config import Settings
+from veracity.errors import VeracityError
 from veracity.evidence import AnalyzerResult, Artifact, Finding, MediaInfo, MediaKind, Status
 
 if TYPE_CHECKING:
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 P = TypeVar("P")
+# The cache keys of the shared decodes of each kind's own content (pixels, frames, samples).
+_DECODES = {MediaKind.IMAGE: re.compile(r"image\.rgb"), MediaKind.VIDEO: re.compile(r"video\.frames"),
+            MediaKind.AUDIO: re.compile(r"audio\.\d+")}
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class AnalysisContext:
     Pictures come as a small pyramid: ``image()`` is the full-resolution decode, for analyzers that need the
     exact pixel grid (JPEG blocks, watermarks) or whose learned features are defined on it; ``working_image()`` is
     a copy bounded to ``WORKING_MAX_SIDE_PX`` for analyzers that read content, not the pixel grid.
+
+    A shared decode that fails is not tried again by the next analyzer: the failure is kept and raised again, and
+    ``decode_failure`` tells the scanner that the file's pixels or samples could not be read at all.
     """
 
     media: MediaInfo
@@ -98,6 +106,7 @@ class AnalysisContext:
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _cancelled: set[int] = field(default_factory=set, repr=False)  # thread idents the scanner gave up on
     _closed: bool = field(default=False, repr=False)
+    _failed: dict[str, VeracityError] = field(default_factory=dict, repr=False)
 
     @property
     def path(self) -> Path:
@@ -133,16 +142,31 @@ class AnalysisContext:
         if not self._closed:
             self._cache.setdefault(key, value)
 
+    @property
+    def decode_failure(self) -> VeracityError | None:
+        """Why the media's own content (the picture, the video's frames, the audio's samples) could not be
+        decoded, when an analyzer asked for it and it failed; None otherwise."""
+        own = _DECODES[self.media.kind]
+        return next((exc for key, exc in list(self._failed.items()) if own.fullmatch(key)), None)
+
     def cached(self, key: str, compute: Callable[[], T]) -> T:
         self.checkpoint()
+        if key in self._failed:
+            raise self._failed[key]
         if key in self._cache:
             return self._cache[key]  # type: ignore[no-any-return]
         with self._guard:
             lock = self._locks.setdefault(key, threading.RLock())
         with lock:
+            if key in self._failed:
+                raise self._failed[key]
             if key not in self._cache:
                 self.checkpoint()
-                value = compute()  # finished work is shared even if its analyzer was given up on meanwhile
+                try:
+                    value = compute()  # finished work is shared even if its analyzer was given up on meanwhile
+                except VeracityError as exc:
+                    self._failed[key] = exc  # not tried again by the next analyzer
+                    raise
                 if self._closed:
                     return value
                 self._cache[key] = value
@@ -152,7 +176,7 @@ class AnalysisContext:
         """The still image as upright RGB at full resolution (for video: not available, use frames())."""
         from veracity.media.image import load_rgb
 
-        return self.cached("image.rgb", lambda: load_rgb(self.path))
+        return self.cached("image.rgb", lambda: load_rgb(self.path, self.settings.limits))
 
     def working_image(self) -> WorkingImage:
         """The still image bounded to ``WORKING_MAX_SIDE_PX`` (integer box reduction of ``image()``), with the
@@ -167,7 +191,7 @@ class AnalysisContext:
 
         def decode() -> list[Any]:
             frames = []
-            for frame in iter_frames(self.media, self.settings.sampling):
+            for frame in iter_frames(self.media, self.settings.sampling, self.settings.limits):
                 self.checkpoint()
                 frames.append(frame)
             return frames
@@ -180,7 +204,9 @@ class AnalysisContext:
 
         rate = sample_rate_hz or self.settings.audio_sample_rate_hz
         return self.cached(
-            f"audio.{rate}", lambda: load_mono(self.path, rate, max_seconds=self.settings.limits.max_duration_s)
+            f"audio.{rate}",
+            lambda: load_mono(self.path, rate, max_seconds=self.settings.limits.max_duration_s,
+                              expected_s=self.media.duration_s, container=self.media.container),
         )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,21 +20,68 @@ _NOT_MEDIA = {".txt", ".md", ".csv", ".tsv", ".json", ".jsonl", ".yaml", ".yml",
 class Discovery:
     files: list[Path] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # input -> why nothing could be taken from it
+    skipped: dict[str, str] = field(default_factory=dict)  # found while walking, left out on purpose -> why
+    not_media: int = 0  # files left out by their name (.txt, .json, ...) while walking folders
+
+    def notes(self) -> list[str]:
+        """One line per skipped entry and one for the files left out by name, for the user."""
+        lines = [f"skipped {path}: {reason}" for path, reason in self.skipped.items()]
+        if self.not_media:
+            lines.append(f"skipped {self.not_media} file(s) whose names say they are not media (.txt, .json, ...)")
+        return lines
 
 
 def _has_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
-def _walk(folder: Path) -> list[Path]:
-    found = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).parts
-        if any(part.startswith(".") for part in relative) or path.suffix.lower() in _NOT_MEDIA:
+def walk(folder: Path, into: Discovery | None = None) -> Discovery:
+    """Regular files under ``folder`` (links followed, hidden entries and obvious non-media skipped), sorted.
+
+    Whatever is left out is said: a folder that cannot be read is a failure; a dangling link, a link that loops back
+    to a folder already searched, a FIFO, socket or device is skipped with its reason. Nothing is opened, so a FIFO
+    never blocks the walk."""
+    out = into if into is not None else Discovery()
+    found: list[Path] = []
+    searched: set[tuple[int, int]] = set()
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            info = current.stat()
+            key = (info.st_dev, info.st_ino)
+            if key in searched:
+                out.skipped[str(current)] = "a link back to a folder already searched (a loop)"
+                continue
+            searched.add(key)
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError as exc:
+            out.failures[str(current)] = f"folder cannot be read ({exc.strerror or exc})"
             continue
-        if path.is_file():
-            found.append(path)
-    return found
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                mode = entry.stat().st_mode  # follows links
+            except FileNotFoundError:
+                out.skipped[str(path)] = "a link to something that does not exist"
+                continue
+            except OSError as exc:
+                reason = "a link that loops" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+                out.skipped[str(path)] = reason
+                continue
+            if stat.S_ISDIR(mode):
+                pending.append(path)
+            elif not stat.S_ISREG(mode):
+                kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+                out.skipped[str(path)] = f"not a regular file ({kind})"
+            elif path.suffix.lower() in _NOT_MEDIA:
+                out.not_media += 1
+            else:
+                found.append(path)
+    out.files.extend(sorted(found))
+    return out
 
 
 def discover(inputs: Sequence[str | Path]) -> Discovery:
@@ -59,11 +108,12 @@ def discover(inputs: Sequence[str | Path]) -> Discovery:
                 visit(match, None, depth)
             return
         if path.is_dir():
-            try:
-                for found in _walk(path):
-                    add(found)
-            except OSError as exc:
-                out.failures[str(path)] = f"folder cannot be read ({exc.strerror})"
+            sub = walk(path)
+            for found in sub.files:
+                add(found)
+            out.failures.update(sub.failures)
+            out.skipped.update(sub.skipped)
+            out.not_media += sub.not_media
             return
         if not path.exists():
             out.failures[str(path)] = "no such file or folder"

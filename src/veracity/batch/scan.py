@@ -77,6 +77,7 @@ def scan(
     summary = ScanSummary(files=len(found.files))
     summary.failures.update(found.failures)
     summary.failed += len(found.failures)
+    summary.notes.extend(found.notes())
 
     store = ResultStore(store_path)
     index_store: IndexStore | None = None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from veracity._printable import printable
 from veracity.cli.app import ExitCode
 from veracity.config import Profile, Settings
 from veracity.errors import VeracityError
@@ -19,29 +22,84 @@ if TYPE_CHECKING:
     from veracity.scanner import Scanner
 
 
-def expand_inputs(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
-    """Files as given, folders searched recursively (hidden files skipped); unreadable entries become failures."""
+def expand_inputs(paths: list[Path]) -> tuple[list[Path], dict[str, str], list[str]]:
+    """Files as given; folders walked the way ``scan`` walks them (hidden entries and obvious non-media skipped).
+    Returns the files, the failures (folders that cannot be read) and notes on what was skipped and why."""
+    from veracity.batch.discover import Discovery, walk
+
     files: list[Path] = []
-    failures: dict[str, str] = {}
+    found = Discovery()
     for path in paths:
         if path.is_dir():
-            try:
-                entries = sorted(
-                    p for p in path.rglob("*") if not any(part.startswith(".") for part in p.parts[len(path.parts) :])
-                )
-            except OSError as exc:
-                failures[str(path)] = f"folder cannot be read ({exc.strerror})"
-                continue
-            files.extend(p for p in entries if p.is_file())
+            files.extend(walk(path, found).files)
+            found.files.clear()
         else:
             files.append(path)
-    return files, failures
+    return files, found.failures, found.notes()
 
 
 def _fail(console: Console, path: str, reason: str) -> None:
     # The reason already names the file when it comes from probing.
     message = reason if reason.startswith(path) else f"{path}: {reason}"
-    console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"error: {printable(message)}", markup=False, highlight=False, soft_wrap=True)
+
+
+def check_output_path(path: Path, option: str) -> str | None:
+    """Why ``path`` cannot be written (checked before any analysis), or None."""
+    if path.is_dir():
+        return f"{option} {path}: is a folder, not a file"
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        return f"{option} {path}: the folder {parent} does not exist"
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"{option} {path}: not writable"
+    return None
+
+
+class ReportWriter:
+    """``--json``: reports are written as each file finishes, so a killed run keeps every report it made.
+
+    ``FILE.jsonl`` gets one report per line; any other name gets the JSON document (one object for one input, an
+    array for several: after a kill it lacks only its closing bracket); ``-`` prints the document at the end."""
+
+    def __init__(self, target: str | None, many: bool) -> None:
+        self.target, self.many = target, many
+        self._held: list[Report] = []
+        self._handle: TextIO | None = None
+        self._count = 0
+        self._lines = bool(target and target != "-" and target.lower().endswith(".jsonl"))
+        if target and target != "-":
+            self._handle = Path(target).open("w", encoding="utf-8")
+            if many and not self._lines:
+                self._handle.write("[")
+                self._handle.flush()
+
+    def add(self, report: Report) -> None:
+        from veracity.report.json_report import report_to_json
+
+        if self._handle is None:
+            self._held.append(report)
+            return
+        if self._lines:
+            self._handle.write(report_to_json(report, indent=None) + "\n")
+        elif self.many:
+            self._handle.write(("," if self._count else "") + "\n" + report_to_json(report))
+        else:
+            self._handle.write(report_to_json(report) + "\n")
+        self._count += 1
+        self._handle.flush()
+
+    def close(self) -> None:
+        from veracity.report.json_report import reports_to_json
+
+        if self._handle is not None:
+            if self.many and not self._lines:
+                self._handle.write("\n]\n")
+            elif not self._count and not self._lines:
+                self._handle.write("[]\n")  # the single input failed
+            self._handle.close()
+        elif self.target == "-":
+            sys.stdout.write(reports_to_json(self._held) + "\n")
 
 
 def run_check(
@@ -73,9 +131,22 @@ def run_check(
         err.print(f"error: --fail-on takes ai_generated, inconclusive or authentic, not {fail_on!r}", markup=False)
         return ExitCode.USAGE
 
-    files, failures = expand_inputs(paths)
+    for option, target in (("--json", Path(json_out) if json_out and json_out != "-" else None),
+                           ("--html", html_out)):
+        problem = check_output_path(target, option) if target is not None else None
+        if problem:
+            err.print(f"error: {printable(problem)}", markup=False, highlight=False, soft_wrap=True)
+            return ExitCode.USAGE
+    if artifacts_dir is not None and artifacts_dir.exists() and not artifacts_dir.is_dir():
+        err.print(f"error: --artifacts-dir {printable(artifacts_dir)}: is a file, not a folder", markup=False)
+        return ExitCode.USAGE
+
+    files, failures, notes = expand_inputs(paths)
+    for note in notes:
+        err.print(f"note: {printable(note)}", markup=False, highlight=False, soft_wrap=True)
     for failed, reason in failures.items():
         _fail(err, failed, reason)
+    writer = ReportWriter(json_out, many=len(files) > 1 or any(p.is_dir() for p in paths))
     reports: list[Report] = []
     show_progress = not quiet and err.is_terminal
     with Progress(
@@ -100,9 +171,13 @@ def run_check(
 
                     report = write_artifacts(report, artifacts_dir)
                 reports.append(report)
+                writer.add(report)  # as it is made: a kill loses at most the files still running
             bars.advance(overall)
 
-    _write_outputs(reports, json_out, html_out)
+    writer.close()
+    order = {str(path): index for index, path in enumerate(files)}
+    reports.sort(key=lambda r: order.get(r.media.path, len(order)))
+    _write_html(reports, html_out)
     if not quiet and json_out != "-":
         from veracity.report.terminal import print_details, summary_table
 
@@ -133,7 +208,7 @@ def _one_isolated(files: list[Path], scanner: Scanner, bars: Progress, step: Tas
     worker = Worker(settings.worker_memory_bytes)
     try:
         for path in files:
-            bars.update(step, description=f"  {path.name}", completed=0, total=1, visible=True)
+            bars.update(step, description=f"  {escape(printable(path.name))}", completed=0, total=1, visible=True)
 
             def on_progress(event, _step=step):  # type: ignore[no-untyped-def]
                 label = ("robustness: damaged copies" if event.analyzer_id == "robustness"
@@ -154,29 +229,18 @@ def _one_isolated(files: list[Path], scanner: Scanner, bars: Progress, step: Tas
 
 def _isolated(files: list[Path], scanner: Scanner) -> Outcomes:
     """Several files: each in an isolated worker (per-file time and memory limits, a crash costs that file),
-    reported in the order given."""
+    yielded as each one finishes (so its report can be written at once)."""
     from veracity.batch.scan import run_isolated
     from veracity.engine.task import Task
 
     settings_json = scanner.settings.to_json()
     tasks = [Task(str(path), settings_json, scanner.selected) for path in files]
-    done: dict[str, tuple[Report | None, str | None]] = {}
     for result in run_isolated(tasks, scanner.settings):
         report = Report.model_validate_json(result.report_json) if result.report_json else None
-        done[result.path] = (report, result.reason)
-    for path in files:
-        yield (path, *done[str(path)])
+        yield Path(result.path), report, result.reason
 
 
-def _write_outputs(reports: list[Report], json_out: str | None, html_out: Path | None) -> None:
-    if json_out:
-        from veracity.report.json_report import reports_to_json
-
-        text = reports_to_json(reports)
-        if json_out == "-":
-            sys.stdout.write(text + "\n")
-        else:
-            Path(json_out).write_text(text + "\n", encoding="utf-8")
+def _write_html(reports: list[Report], html_out: Path | None) -> None:
     if html_out:
         from veracity.report.html import render_html
 

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from veracity._printable import printable
 from veracity.cli._scan import store_path
 from veracity.cli.app import ExitCode
 from veracity.errors import VeracityError
@@ -35,7 +37,7 @@ def run_index_add(paths: list[str], *, store: Path | None) -> ExitCode:
                 failures[str(path)] = f"unexpected {type(exc).__name__}: {exc}"
         total = index.count()
     for failed, reason in failures.items():
-        err.print(f"error: {failed}: {reason}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"error: {printable(failed)}: {printable(reason)}", markup=False, highlight=False, soft_wrap=True)
     err.print(f"indexed {added} new, {known} already known, {len(failures)} failed; {total} in the index",
               markup=False, highlight=False)
     return ExitCode.SOME_FAILED if failures else ExitCode.ANALYZED
@@ -62,7 +64,7 @@ def run_match(file: Path, *, store: Path | None, json_out: str | None) -> ExitCo
     try:
         result = match_file(file, target)
     except VeracityError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {printable(exc)}", markup=False)
         return ExitCode.UNREADABLE
     if json_out:
         text = json.dumps(result.to_dict(), indent=2)
@@ -71,9 +73,9 @@ def run_match(file: Path, *, store: Path | None, json_out: str | None) -> ExitCo
             return ExitCode.ANALYZED
         Path(json_out).write_text(text + "\n", encoding="utf-8")
     if not result.copies:
-        Console().print(f"No near copies of {file} in the index.", markup=False, highlight=False)
+        Console().print(f"No near copies of {printable(file)} in the index.", markup=False, highlight=False)
         return ExitCode.ANALYZED
-    table = Table(title=f"Copies of {file} (earliest evidence first)")
+    table = Table(title=f"Copies of {escape(printable(file))} (earliest evidence first)")
     for column in ("#", "copy", "kind", "similarity", "via", "matched (query → copy)", "earliest evidence",
                    "verdict"):
         table.add_column(column, overflow="fold")
@@ -82,7 +84,8 @@ def run_match(file: Path, *, store: Path | None, json_out: str | None) -> ExitCo
         verdict = copy.label or "not scanned"
         if copy.verdict_differs:
             verdict = f"[bold magenta]{verdict} (differs)[/]"
-        paths = "\n".join(copy.paths[:3]) + (f"\n(+{len(copy.paths) - 3} more)" if len(copy.paths) > 3 else "")
+        paths = "\n".join(escape(printable(p)) for p in copy.paths[:3])
+        paths += f"\n(+{len(copy.paths) - 3} more)" if len(copy.paths) > 3 else ""
         table.add_row(str(rank), paths or copy.sha256[:12], copy.kind, f"{copy.similarity:.2f}", copy.via, ranges,
                       f"{copy.earliest_s} ({copy.earliest_source})", verdict)
     Console().print(table)

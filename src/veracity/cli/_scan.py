@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from veracity._printable import printable
 from veracity.cli.app import ExitCode
 from veracity.config import Profile, Settings
 from veracity.errors import VeracityError
@@ -91,9 +92,9 @@ def run_scan(paths: list[str], *, store: Path | None, workers: int | None, ray: 
     if not quiet:
         Console().print(summary_table(summary, target))
         for note in summary.notes:
-            err.print(f"note: {note}", markup=False, highlight=False)
+            err.print(f"note: {printable(note)}", markup=False, highlight=False, soft_wrap=True)
         for path, reason in list(summary.failures.items())[:20]:
-            err.print(f"error: {path}: {reason}", markup=False, highlight=False, soft_wrap=True)
+            err.print(f"error: {printable(path)}: {printable(reason)}", markup=False, highlight=False, soft_wrap=True)
         if len(summary.failures) > 20:
             err.print(f"... and {len(summary.failures) - 20} more errors (see the store)", markup=False)
     if summary.failures:

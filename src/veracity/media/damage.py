@@ -243,7 +243,9 @@ def _decoded_frames(info: MediaInfo, max_side_px: int) -> Iterator[tuple[float, 
     rate = _frame_rate(info)
     index = 0
     try:
-        with av.open(info.path, metadata_errors="ignore") as container:
+        from veracity.media._av import open_av
+
+        with open_av(info.path, info.container) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             for frame in container.decode(stream):

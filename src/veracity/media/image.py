@@ -1,7 +1,16 @@
-"""Still images through Pillow: EXIF orientation applied, HEIC/AVIF where pillow-heif is installed."""
+"""Still images through Pillow, behind one guard: EXIF orientation applied, HEIC/AVIF where pillow-heif is installed.
+
+Every picture Veracity opens (the file itself, a frame of an animation, an embedded thumbnail or preview) goes
+through ``open_image`` and, for animations, ``seek_frame``. Pillow's decompression-bomb check stays on at the
+configured pixel limit (Pillow raises above twice ``MAX_IMAGE_PIXELS``, so it is set to half the limit), and the size
+in the header is checked against the limit before a pixel is decoded and again after every ``seek`` (a GIF frame
+placed far outside the screen grows the canvas).
+"""
 
 from __future__ import annotations
 
+import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,17 +18,22 @@ from typing import Any
 
 import numpy as np
 
-from veracity.errors import UnsupportedMedia
+from veracity.config import Limits
+from veracity.errors import MediaTooLarge, UnsupportedMedia
+
+EMBEDDED_MAX_PIXELS = 1_048_576  # an EXIF thumbnail or embedded preview is never decoded past ~1 MP
 
 _heif_registered = False
 
 
-def open_image(path: Path) -> Any:
-    """Open lazily (header only). Pillow's own decompression-bomb guard is off: our limits are checked instead."""
+def _arm_pillow(max_pixels: int) -> None:
+    """Keep Pillow's own bomb check on: it raises ``DecompressionBombError`` above ``2 * MAX_IMAGE_PIXELS``."""
     global _heif_registered
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    Image.MAX_IMAGE_PIXELS = None
+    Image.MAX_IMAGE_PIXELS = max(1, (max_pixels + 1) // 2)
+    # Between half the limit and the limit Pillow only warns; the limit is ours to enforce, so the warning is noise.
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     if not _heif_registered:
         try:
             from pillow_heif import register_heif_opener
@@ -28,26 +42,110 @@ def open_image(path: Path) -> Any:
         except ImportError:
             pass
         _heif_registered = True
+
+
+def check_size(image: Any, max_pixels: int, what: str) -> None:
+    """Raise ``MediaTooLarge`` when the picture (or the animation's canvas, after a seek) is over ``max_pixels``."""
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise UnsupportedMedia(f"{what}: invalid dimensions {width}x{height}")
+    if width * height > max_pixels:
+        raise MediaTooLarge(f"{what}: {width}x{height} pixels is over the limit of {max_pixels} pixels per frame")
+
+
+def open_image(source: Path | bytes, limits: Limits | None = None, *, max_pixels: int | None = None) -> Any:
+    """Open lazily (header only) under the pixel limit; ``source`` is a path or the bytes of an embedded picture.
+
+    ``max_pixels`` (default: ``limits.max_pixels``) can only tighten the limit, e.g. to ``EMBEDDED_MAX_PIXELS``.
+    Raises ``MediaTooLarge`` for a picture over the limit and ``UnsupportedMedia`` for one Pillow can't read.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    configured = (limits or Limits.from_env()).max_pixels
+    cap = min(configured, max_pixels) if max_pixels else configured
+    _arm_pillow(configured)
+    what = str(source) if isinstance(source, Path) else "embedded picture"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return Image.open(path)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise UnsupportedMedia(f"{path}: damaged or unsupported image ({exc})") from exc
+            image = Image.open(source if isinstance(source, Path) else io.BytesIO(source))
+    except Image.DecompressionBombError as exc:
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{claimed.group(1)} pixels" if claimed else "a size"
+        raise MediaTooLarge(
+            f"{what}: a frame grows the picture to {size}, over the limit of {configured} pixels per frame"
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise UnsupportedMedia(f"{what}: damaged or unsupported image ({exc})") from exc
+    try:
+        check_size(image, cap, what)
+    except Exception:
+        image.close()
+        raise
+    return image
 
 
-def load_rgb(path: Path) -> np.ndarray:
-    """Decode to an H×W×3 uint8 RGB array, upright as a viewer would show it."""
+def seek_frame(image: Any, index: int, limits: Limits | None = None, what: str = "animation") -> None:
+    """``image.seek(index)``, then the size check again: a later frame can grow the canvas."""
+    from PIL import Image
+
+    max_pixels = (limits or Limits.from_env()).max_pixels
+    try:
+        image.seek(index)
+    except Image.DecompressionBombError as exc:
+        raise MediaTooLarge(f"{what}: frame {index} is over the limit of {max_pixels} pixels per frame") from exc
+    check_size(image, max_pixels, what)
+
+
+def load_rgb(path: Path, limits: Limits | None = None) -> np.ndarray:
+    """Decode to an H×W×3 uint8 RGB array, upright as a viewer would show it.
+
+    Peak memory is the decoded picture plus the array (copied over in bands), not three whole copies."""
     from PIL import ImageOps
 
-    with open_image(path) as image:
+    with open_image(path, limits) as image:
         try:
-            upright = ImageOps.exif_transpose(image)
-            rgb = upright.convert("RGB")
-            rgb.load()
+            if image.getexif().get(0x0112, 1) in (2, 3, 4, 5, 6, 7, 8):
+                upright = ImageOps.exif_transpose(image)
+            else:
+                image.load()
+                upright = image
+            rgb = upright if upright.mode == "RGB" else upright.convert("RGB")
+            if rgb is not upright and upright is not image:
+                upright.close()
+            return _to_array(rgb)
+        except MemoryError as exc:
+            raise MediaTooLarge(f"{path}: needs more memory than this process may use to decode") from exc
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
             raise UnsupportedMedia(f"{path}: image data is damaged or truncated ({exc})") from exc
-    return np.asarray(rgb, dtype=np.uint8)
+
+
+def _to_array(image: Any, band_bytes: int = 1 << 22) -> np.ndarray:
+    """An RGB Pillow image as a new array, copied in bands of about ``band_bytes`` (``np.asarray`` would first
+    make a bytes copy of the whole picture)."""
+    width, height = image.size
+    out = np.empty((height, width, 3), dtype=np.uint8)
+    rows = max(1, band_bytes // max(1, width * 3))
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
+        out[top:bottom] = np.asarray(image.crop((0, top, width, bottom)), dtype=np.uint8)
+    return out
+
+
+def embedded_gray(data: bytes, side_px: int) -> Any:
+    """An embedded thumbnail or preview (JPEG bytes) as a small greyscale Pillow image, or None when it is too big
+    (over ``EMBEDDED_MAX_PIXELS``) or unreadable. JPEGs are drafted, so the decoder works at reduced scale."""
+    from veracity.errors import VeracityError
+
+    try:
+        with open_image(data, max_pixels=EMBEDDED_MAX_PIXELS) as image:
+            if image.format == "JPEG":
+                image.draft("L", (side_px, side_px))
+            small = image.convert("L")
+            small.load()
+            return small
+    except (VeracityError, OSError, ValueError, SyntaxError, EOFError):
+        return None
 
 
 def downscale(rgb: np.ndarray, max_side_px: int) -> np.ndarray:

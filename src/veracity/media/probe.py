@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import struct
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -27,27 +30,77 @@ def probe(path: str | Path, limits: Limits | None = None) -> MediaInfo:
     """Describe ``path`` without decoding pixels or samples; raise a ``VeracityError`` with a plain reason."""
     limits = limits or Limits()
     path = Path(path)
-    if not path.exists():
-        raise InputNotFound(f"{path}: no such file")
-    if path.is_dir():
-        raise UnsupportedMedia(f"{path}: is a directory")
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(HEADER_BYTES)
-    except OSError as exc:
-        raise InputNotFound(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if size == 0:
-        raise UnsupportedMedia(f"{path}: empty file")
+    size, head = read_head(path)
     if size > limits.max_file_bytes:
         raise MediaTooLarge(f"{path}: {size} bytes is over the limit of {limits.max_file_bytes}")
     container = sniff_container(head)
+    _check_limits(path, header_size(head, container), limits)
     if container in IMAGE_CONTAINERS:
-        info = _probe_still_or_animated(path, container)
+        info = _probe_still_or_animated(path, container, limits)
     else:
         info = _probe_av(path, container)
     _check_limits(path, info, limits)
     return MediaInfo(path=str(path), size_bytes=size, sha256=sha256_file(path), **info)
+
+
+def read_head(path: Path) -> tuple[int, bytes]:
+    """Size and first bytes of a regular file. FIFOs, devices and sockets are refused by ``fstat`` on a handle
+    opened without blocking, so a FIFO never hangs the caller."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise InputNotFound(f"{path}: a link to a file that does not exist") from None
+        raise InputNotFound(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UnsupportedMedia(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputNotFound(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnsupportedMedia(f"{path}: is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsupportedMedia(f"{path}: not a regular file ({_file_type(info.st_mode)})")
+        if info.st_size == 0:
+            raise UnsupportedMedia(f"{path}: empty file")
+        try:
+            head = os.read(fd, HEADER_BYTES)
+        except OSError as exc:
+            raise InputNotFound(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    finally:
+        os.close(fd)
+    return info.st_size, head
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO or pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a plain file"
+
+
+def header_size(head: bytes, container: str | None) -> dict[str, Any]:
+    """Picture size straight from the first bytes (PNG, GIF, WebP, BMP), before any decoder sees the file."""
+    try:
+        if container == "png" and head[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", head[16:24])
+        elif container == "gif":
+            width, height = struct.unpack("<HH", head[6:10])
+        elif container == "webp" and head[12:16] == b"VP8X":
+            width = int.from_bytes(head[24:27], "little") + 1
+            height = int.from_bytes(head[27:30], "little") + 1
+        elif container == "bmp":
+            width, height = struct.unpack("<ii", head[18:26])
+            height = abs(height)
+        else:
+            return {}
+    except struct.error:
+        return {}
+    return {"width": width, "height": height}
 
 
 def _check_limits(path: Path, info: dict[str, Any], limits: Limits) -> None:
@@ -64,16 +117,29 @@ def _check_limits(path: Path, info: dict[str, Any], limits: Limits) -> None:
         raise MediaTooLarge(f"{path}: {duration:.0f} s is over the limit of {limits.max_duration_s:.0f} s")
 
 
-def _probe_still_or_animated(path: Path, container: str) -> dict[str, Any]:
+def _probe_still_or_animated(path: Path, container: str, limits: Limits) -> dict[str, Any]:
     from veracity.media.image import open_image
 
-    with open_image(path) as image:
+    # open_image checks the header's size (Pillow's bomb check and ours) before anything else is read; only then
+    # is the file asked whether it is animated.
+    with open_image(path, limits) as image:
         width, height = image.size
         animated = bool(getattr(image, "is_animated", False))
         if not animated:
             return {"kind": MediaKind.IMAGE, "container": container, "width": width, "height": height}
-    from veracity.media.animated import animated_timing
+    from veracity.media.animated import animated_timing, animation_layout
 
+    layout = animation_layout(path, container)
+    width, height = max(width, layout.canvas[0]), max(height, layout.canvas[1])
+    _check_limits(path, {"width": width, "height": height}, limits)
+    # Pillow keeps about three RGB(A) canvases while it composites frames (12 bytes a pixel): animations get a
+    # quarter of the picture limit, so a 100-MP limit means 25 MP (5000x5000) canvases and ~0.3 GB.
+    cap = animation_max_pixels(limits)
+    if width * height > cap:
+        raise MediaTooLarge(
+            f"{path}: an animation of {width}x{height} pixels is over the limit of {cap} pixels per frame for "
+            "animations (a quarter of VERACITY_MAX_PIXELS)"
+        )
     durations_s = animated_timing(path, container)
     total = sum(durations_s)
     return {
@@ -87,11 +153,17 @@ def _probe_still_or_animated(path: Path, container: str) -> dict[str, Any]:
     }
 
 
+def animation_max_pixels(limits: Limits) -> int:
+    return max(1, limits.max_pixels // 4)
+
+
 def _probe_av(path: Path, container: str | None) -> dict[str, Any]:
     import av
 
+    from veracity.media._av import open_av
+
     try:
-        with av.open(str(path), metadata_errors="ignore") as handle:
+        with open_av(path, container) as handle:
             streams = tuple(_stream_info(s) for s in handle.streams)
             tags = {str(k): str(v) for k, v in (handle.metadata or {}).items()}
             duration = handle.duration / 1_000_000 if handle.duration else None
@@ -100,6 +172,11 @@ def _probe_av(path: Path, container: str | None) -> dict[str, Any]:
     except av.error.FFmpegError as exc:
         what = "an unrecognised format" if container is None else f"a damaged {container} file"
         raise UnsupportedMedia(f"{path}: not a readable image, video or audio file ({what}: {exc.strerror})") from exc
+    except (AttributeError, ValueError, TypeError, ArithmeticError) as exc:
+        # PyAV gives up on impossible headers (a WAV with 0 bits per sample has no codec) with plain errors
+        what = "an unrecognised format" if container is None else f"a damaged {container} file"
+        raise UnsupportedMedia(f"{path}: not a readable image, video or audio file ({what}: its header describes "
+                               "no stream that can be decoded)") from exc
     video = next((s for s in streams if s.type == "video"), None)
     audio = next((s for s in streams if s.type == "audio"), None)
     if video is None and audio is None:
@@ -112,6 +189,8 @@ def _probe_av(path: Path, container: str | None) -> dict[str, Any]:
     kind = MediaKind.VIDEO if video is not None and container not in _AUDIO_ONLY else MediaKind.AUDIO
     if kind is MediaKind.VIDEO and video is not None and not duration and not video.frame_count:
         raise UnsupportedMedia(f"{path}: video stream holds no frames")
+    if kind is MediaKind.VIDEO and video is not None and not (video.width and video.height):
+        raise UnsupportedMedia(f"{path}: the video stream has no picture size (damaged or not a video)")
     if kind is MediaKind.AUDIO and audio is None:
         raise UnsupportedMedia(f"{path}: no audio stream")
     return {

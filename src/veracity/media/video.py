@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from veracity.config import SamplingPlan
+from veracity.config import Limits, SamplingPlan
 from veracity.errors import UnsupportedMedia
 from veracity.evidence import MediaInfo
 from veracity.media._sniff import IMAGE_CONTAINERS
@@ -39,10 +39,10 @@ def sample_interval_s(info: MediaInfo, plan: SamplingPlan) -> float:
     return interval
 
 
-def iter_frames(info: MediaInfo, plan: SamplingPlan) -> Iterator[Frame]:
+def iter_frames(info: MediaInfo, plan: SamplingPlan, limits: Limits | None = None) -> Iterator[Frame]:
     path = Path(info.path)
     if info.container in IMAGE_CONTAINERS:
-        yield from _iter_animated_frames(path, info, plan)
+        yield from _iter_animated_frames(path, info, plan, limits)
     else:
         yield from _iter_av_frames(path, info, plan)
 
@@ -52,13 +52,17 @@ def _scaled_size(width: int, height: int, max_side_px: int) -> tuple[int, int]:
     return max(2, round(width * scale) // 2 * 2), max(2, round(height * scale) // 2 * 2)
 
 
-def _iter_animated_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> Iterator[Frame]:
-    from veracity.media.animated import animated_timing, iter_animated
-    from veracity.media.image import downscale
+def _iter_animated_frames(
+    path: Path, info: MediaInfo, plan: SamplingPlan, limits: Limits | None = None
+) -> Iterator[Frame]:
+    from veracity.media.animated import animated_timing, decodable_frames, iter_animated
 
     starts: list[float] = []
     clock = 0.0
-    for duration in animated_timing(path, info.container):
+    durations = animated_timing(path, info.container)
+    # Pillow composites every frame before the last one wanted: keep the decoding within the budget.
+    durations = durations[: decodable_frames((info.width or 1, info.height or 1), len(durations))]
+    for duration in durations:
         starts.append(clock)
         clock += duration
     interval = sample_interval_s(info, plan)
@@ -68,8 +72,8 @@ def _iter_animated_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> It
         if start + 1e-9 >= next_t and len(wanted) < plan.max_frames:
             wanted[index] = start
             next_t = start + interval
-    for index, rgb in iter_animated(path, info.container, set(wanted)):
-        yield Frame(index=index, time_s=round(wanted[index], 4), rgb=downscale(rgb, plan.max_side_px))
+    for index, rgb in iter_animated(path, info.container, set(wanted), max_side_px=plan.max_side_px, limits=limits):
+        yield Frame(index=index, time_s=round(wanted[index], 4), rgb=rgb)
 
 
 def _iter_av_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> Iterator[Frame]:
@@ -100,6 +104,8 @@ def _iter_av_multi(
 ) -> Iterator[tuple[int, Frame]]:
     import av
 
+    from veracity.media._av import open_av
+
     info, plan, _until = samplings[0]
     intervals = [sample_interval_s(sub_info, sub_plan) for sub_info, sub_plan, _u in samplings]
     next_ts = [0.0] * len(samplings)
@@ -107,7 +113,7 @@ def _iter_av_multi(
     open_ = [True] * len(samplings)
     emitted = 0
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
+        with open_av(path, info.container) as container:
             if not container.streams.video:
                 return
             stream = container.streams.video[0]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 from rich.table import Table
 
+from veracity._printable import printable
 from veracity.evidence import Report, Status, VerdictLabel
 from veracity.fusion._explain import ZERO, one_line
+
+
+def escape(text: object) -> str:
+    """Terminal-safe: control characters shown as escapes (``printable``), then rich markup escaped."""
+    return _escape_markup(printable(text))
 
 LABEL_STYLE = {
     VerdictLabel.AI_GENERATED: ("AI-generated / manipulated", "bold red"),
@@ -89,7 +95,7 @@ def print_robustness(console: Console, report: Report) -> None:
     console.print(f"  [{style}]robustness:[/] {check.summary}")
     for variant in check.variants:
         if variant.error is not None:
-            console.print(f"    {variant.name}: could not be checked ({variant.error})", markup=False)
+            console.print(f"    {variant.name}: could not be checked ({printable(variant.error)})", markup=False)
             continue
         mark = "holds" if variant.verdict_holds else "CHANGES"
         lost = f"; lost: {', '.join(variant.lost_findings)}" if variant.lost_findings else ""

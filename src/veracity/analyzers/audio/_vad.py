@@ -67,15 +67,20 @@ def speech_probabilities(samples_16k: np.ndarray) -> np.ndarray:
     """
     session = _session()
     n_chunks = int(np.ceil(samples_16k.size / CHUNK_SAMPLES))
-    padded = np.zeros(CONTEXT_SAMPLES + n_chunks * CHUNK_SAMPLES, dtype=np.float32)
-    padded[CONTEXT_SAMPLES : CONTEXT_SAMPLES + samples_16k.size] = samples_16k
     h = np.zeros((1, 1, 128), dtype=np.float32)
     c = np.zeros((1, 1, 128), dtype=np.float32)
     probabilities = np.empty(n_chunks, dtype=np.float32)
     row = np.arange(CONTEXT_SAMPLES + CHUNK_SAMPLES)[None, :]
+    # One block (about 131 s) is padded at a time, never a second copy of the whole clip (3 h = 0.7 GB).
+    padded = np.zeros(CONTEXT_SAMPLES + BLOCK_CHUNKS * CHUNK_SAMPLES, dtype=np.float32)
     for first in range(0, n_chunks, BLOCK_CHUNKS):
         count = min(BLOCK_CHUNKS, n_chunks - first)
-        frames = padded[row + CHUNK_SAMPLES * np.arange(first, first + count)[:, None]]
+        start = first * CHUNK_SAMPLES - CONTEXT_SAMPLES
+        piece = samples_16k[max(0, start) : (first + count) * CHUNK_SAMPLES]
+        padded[:] = 0.0
+        offset = CONTEXT_SAMPLES if start < 0 else 0
+        padded[offset : offset + piece.size] = piece
+        frames = padded[row + CHUNK_SAMPLES * np.arange(count)[:, None]]
         out, h, c = session.run(None, {"input": frames, "h": h, "c": c})
         probabilities[first : first + count] = np.asarray(out, dtype=np.float32).reshape(-1)
     return probabilities

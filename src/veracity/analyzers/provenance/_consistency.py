@@ -9,7 +9,6 @@ tools drop the thumbnail; so each check is weak on its own and says *inconsisten
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -95,7 +94,8 @@ def thumbnail_mismatch(
     together, editors often replace the picture but keep the old thumbnail."""
     from PIL import ExifTags
 
-    from veracity.media.image import open_image
+    from veracity.errors import VeracityError
+    from veracity.media.image import embedded_gray, open_image
 
     try:
         with open_image(path) as image:
@@ -109,14 +109,15 @@ def thumbnail_mismatch(
             thumb_bytes = tiff[offset:offset + length]
             if len(thumb_bytes) != length or not thumb_bytes.startswith(b"\xff\xd8"):
                 return None
+            # The thumbnail's header may claim any size (20000x20000 in 43 KB): capped at ~1 MP and drafted.
+            thumb_image = embedded_gray(thumb_bytes, 8 * _THUMB_SIDE_PX)
+            if thumb_image is None:
+                return None
+            thumb = _small_gray(thumb_image)
             if image.format == "JPEG":
                 image.draft("L", (8 * _THUMB_SIDE_PX, 8 * _THUMB_SIDE_PX))  # decode at reduced scale
             main = _small_gray(image)
-        from PIL import Image
-
-        with Image.open(io.BytesIO(thumb_bytes)) as thumb_image:
-            thumb = _small_gray(thumb_image)
-    except (OSError, ValueError, SyntaxError, EOFError):
+    except (VeracityError, OSError, ValueError, SyntaxError, EOFError):
         return None
     mean_diff = float(np.mean(np.abs(main - thumb)))
     a, b = main - main.mean(), thumb - thumb.mean()
