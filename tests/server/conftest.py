@@ -33,7 +33,7 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(**overrides: Any) -> TestClient:
-        client = TestClient(create_app(config_for(tmp_path / "data", **overrides)))
+        client = TestClient(create_app(config_for(tmp_path / "data", **overrides)), base_url="http://127.0.0.1")
         client.__enter__()
         clients.append(client)
         return client

@@ -193,6 +193,9 @@ def _probe_av(path: Path, container: str | None) -> dict[str, Any]:
         raise UnsupportedMedia(f"{path}: the video stream has no picture size (damaged or not a video)")
     if kind is MediaKind.AUDIO and audio is None:
         raise UnsupportedMedia(f"{path}: no audio stream")
+    main = video if kind is MediaKind.VIDEO else audio
+    if main is not None and main.codec is None:
+        raise UnsupportedMedia(f"{path}: its {main.type} stream has no decoder (a damaged or impossible header)")
     return {
         "kind": kind,
         "container": container or format_name,

@@ -38,10 +38,32 @@ class JobSpec:
 def run(spec: JobSpec) -> dict[str, Any]:
     """What a worker runs for a job; never raises: the outcome says how it ended (a worker that dies with the
     server takes its job with it, and the restarted server runs it again)."""
+    import os
+
+    os.umask(0o077)  # the job folder's files are the server user's alone (the worker may predate the server's umask)
     try:
         return _analyse(spec, Path(spec.job_dir))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an explicit reason
         return _failure(exc)
+
+
+def check_upload(path: str, settings_json: str) -> tuple[int, str, str] | None:
+    """The upload-time media check, run in an isolated worker (time and memory limits, killable): None when the
+    file is media within the limits, else (HTTP status, error code, reason). Never raises."""
+    from veracity.errors import MediaTooLarge, VeracityError
+    from veracity.media.probe import probe
+
+    try:
+        probe(path, Settings.from_json(settings_json).limits)
+    except MediaTooLarge as exc:
+        return 413, "media_too_large", str(exc)
+    except VeracityError as exc:
+        return 415, "unsupported_media", str(exc)
+    except MemoryError:
+        return 413, "media_too_large", "the file needs more memory than the limit to read"
+    except Exception as exc:  # noqa: BLE001 - whatever a hostile file provokes is "not media we can read"
+        return 415, "unsupported_media", f"the file could not be read as media ({type(exc).__name__})"
+    return None
 
 
 def _failure(exc: Exception) -> dict[str, Any]:

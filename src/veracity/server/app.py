@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from veracity import __version__
 from veracity.server import errors
+from veracity.server._guard import host_allowed, origin_allowed
 from veracity.server.config import ServerConfig
 from veracity.server.models import Health
 from veracity.server.pool import WorkerPool, sweep
@@ -41,10 +43,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        for folder in ("uploads", "jobs"):
-            (config.data_dir / folder).mkdir(parents=True, exist_ok=True)
-        (config.data_dir / "uploads").chmod(0o700)
+        previous_umask = private_data_dir(config)
         store = JobStore(config.database)
+        _chmod_tree(config.database.parent, only=config.database.name)
         requeued, failed = store.recover(config.max_attempts)
         if requeued or failed:
             log.warning("after restart: %d interrupted jobs queued again, %d marked failed", requeued, failed)
@@ -61,6 +62,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             stop_sweeping.set()
             pool.stop()
             store.close()
+            os.umask(previous_umask)
 
     app = FastAPI(
         title="Veracity",
@@ -80,6 +82,14 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        host = request.headers.get("host")
+        if not config.api_token and not host_allowed(host, config.bind_host, config.allowed_hosts):
+            return errors.error_response(
+                421, "host_not_allowed", "this server answers only to its own address (set VERACITY_API_TOKEN, or "
+                "VERACITY_ALLOWED_HOSTS to name more)")
+        if not origin_allowed(request.method, request.headers.get("origin"), host, config.cors_origins):
+            return errors.error_response(403, "origin_not_allowed",
+                                         "requests from other web sites are refused (see VERACITY_CORS_ORIGINS)")
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -101,6 +111,31 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=static), name="static")
     return app
+
+
+def private_data_dir(config: ServerConfig) -> int:
+    """Reports, previews, heatmaps, uploads and the job database are the user's alone: folders 0700, files 0600.
+
+    The server's umask becomes 077 (inherited by its worker processes), and what an older version left readable is
+    tightened once at start. Returns the umask it replaced."""
+    previous = os.umask(0o077)
+    for folder in (config.data_dir, config.data_dir / "uploads", config.data_dir / "jobs"):
+        folder.mkdir(parents=True, exist_ok=True)
+    _chmod_tree(config.data_dir)
+    return previous
+
+
+def _chmod_tree(root: Path, only: str | None = None) -> None:
+    """0700 for folders and 0600 for files under ``root`` (``only``: just the files whose names start with it)."""
+    try:
+        if only is None:
+            root.chmod(0o700)
+        for entry in root.rglob(f"{only}*" if only else "*"):
+            if entry.is_symlink():
+                continue
+            entry.chmod(0o700 if entry.is_dir() else 0o600)
+    except OSError as exc:
+        log.warning("could not make %s private: %s", root, exc)
 
 
 def _sweep_loop(config: ServerConfig, store: JobStore, pool: WorkerPool, stop: threading.Event) -> None:

@@ -42,6 +42,13 @@ class ServerConfig(BaseModel):
     url_max_bytes: int | None = Field(default=None, description="default: max_upload_bytes")
     url_timeout_s: float = Field(default=120.0, gt=0)
     analyzers: tuple[str, ...] | None = None
+    bind_host: str = Field(default="127.0.0.1", description="the address served (set by veracity serve); without a "
+                           "token, requests must name it (or localhost) as their Host")
+    allowed_hosts: tuple[str, ...] = Field(default=(), description="more Host names accepted without a token")
+    probe_timeout_s: float = Field(default=30.0, gt=0, description="time to check an upload's content")
+    max_connections: int = Field(default=2048, ge=16, description="open connections; beyond, new ones are closed")
+    header_timeout_s: float = Field(default=10.0, gt=0, description="time for a client to send a request's headers")
+    body_idle_timeout_s: float = Field(default=30.0, gt=0, description="longest pause while a client sends a body")
     settings: Settings = Field(default_factory=Settings.from_env, description="the analysis every job runs")
 
     @property
@@ -57,7 +64,7 @@ class ServerConfig(BaseModel):
         """Values from ``VERACITY_*`` variables, then ``overrides`` (those that are not None) on top;
         ``settings`` defaults to ``Settings.from_env()``."""
         values: dict[str, Any] = env_fields(cls, skip=("settings",))
-        for name in ("cors_origins", "analyzers"):
+        for name in ("cors_origins", "analyzers", "allowed_hosts"):
             if name in values:
                 values[name] = tuple(p.strip() for p in values[name].split(",") if p.strip())
         for name in ("url_intake", "allow_private_urls"):

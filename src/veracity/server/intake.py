@@ -10,8 +10,11 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from veracity.errors import VeracityError
@@ -62,6 +65,34 @@ def check_url(url: str) -> str:
     return url
 
 
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+
+
+def embedded_ipv4(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries and reaches: IPv4-mapped (``::ffff:a.b.c.d``), IPv4-compatible,
+    NAT64 (``64:ff9b::/96``, ``64:ff9b:1::/48``: the last 32 bits), 6to4 (``2002:AABB:CCDD::``) and Teredo."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if any(address in net for net in _NAT64) or (int(address) >> 32 == 0 and int(address) > 0xFFFF):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)  # NAT64, or the deprecated ::a.b.c.d
+    return None
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Globally reachable and unicast, judged on the IPv4 address an IPv6 form hides, too."""
+    if not address.is_global or address.is_multicast:
+        return False
+    inner = embedded_ipv4(address)
+    return inner is None or (inner.is_global and not inner.is_multicast)
+
+
 def _public_address(host: str, port: int, allow_private: bool) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -72,12 +103,43 @@ def _public_address(host: str, port: int, allow_private: bool) -> str:
         raise IntakeError(f"the host {host} has no address")
     if not allow_private:
         for address in addresses:
-            if not address.is_global or address.is_multicast:
+            if not is_public(address):
                 raise IntakeError(
                     f"the host {host} points to a private or local address ({address}); such links are refused",
                     "url_refused",
                 )
     return str(addresses[0])
+
+
+def check_host(url: str, allow_private: bool) -> None:
+    """Resolve the link's host and refuse it when any of its addresses is private (platform links included)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    _public_address(parts.hostname or "", port, allow_private)
+
+
+@contextmanager
+def public_connections_only(allow_private: bool) -> Iterator[None]:
+    """While the block runs, every name this process resolves must be public: yt-dlp follows links of its own
+    (API calls, media hosts, redirects) that the first check never saw. Run only inside a job's worker process."""
+    if allow_private:
+        yield
+        return
+    original = socket.getaddrinfo
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        infos = original(host, *args, **kwargs)
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if not is_public(address):
+                raise OSError(f"{host} points to a private or local address ({address}); refused")
+        return infos
+
+    socket.getaddrinfo = guarded
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = original
 
 
 def download(url: str, destination: Path, limits: IntakeLimits) -> Path:
@@ -151,7 +213,9 @@ def _download_platform(url: str, destination: Path, limits: IntakeLimits) -> Pat
         ) from exc
     folder = destination.parent / f"{destination.name}.ytdlp"
     folder.mkdir(parents=True, exist_ok=True)
+    check_host(url, limits.allow_private)
     options = {
+        "proxy": "",  # no proxy from the environment: connections go where the checked names point
         "outtmpl": str(folder / "media.%(ext)s"),
         "format": "best[vcodec!=none][acodec!=none]/best",
         "max_filesize": limits.max_bytes,
@@ -165,7 +229,7 @@ def _download_platform(url: str, destination: Path, limits: IntakeLimits) -> Pat
         "overwrites": True,
     }
     try:
-        with yt_dlp.YoutubeDL(options) as ydl:
+        with public_connections_only(limits.allow_private), yt_dlp.YoutubeDL(options) as ydl:
             ydl.download([url])
     except Exception as exc:  # noqa: BLE001 - yt-dlp raises many kinds; all mean "could not fetch"
         raise IntakeError(f"the platform link could not be fetched ({exc})") from exc

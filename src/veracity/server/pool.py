@@ -16,11 +16,14 @@ from typing import Any
 
 from veracity.engine._start import warm_up
 from veracity.engine.isolation import MEMORY, TIMEOUT, Call, Outcome, Worker
-from veracity.server._job import JobSpec, run
+from veracity.server._job import JobSpec, check_upload, run
 from veracity.server.config import ServerConfig
 from veracity.server.store import DONE, FAILED, Job, JobStore
 
 log = logging.getLogger("veracity.server")
+
+PROBE_WORKERS = 2  # upload checks at once before a new worker is started for each
+PROBE_MEMORY_BYTES = 2 * 1024**3  # address space of an upload-check worker: probing decodes no pixels
 
 class WorkerPool:
     def __init__(self, config: ServerConfig, store: JobStore) -> None:
@@ -33,6 +36,7 @@ class WorkerPool:
         self._workers: list[Worker] = []
         self._lock = threading.Lock()
         self._settings_json = config.settings.to_json()
+        self._checkers: list[Worker] = []  # idle workers for upload checks (kept warm, at most PROBE_WORKERS)
 
     def start(self) -> None:
         if self.config.workers:
@@ -49,8 +53,38 @@ class WorkerPool:
             workers = list(self._workers)
         for worker in workers:
             worker.kill()
+        with self._lock:
+            checkers, self._checkers = self._checkers, []
+        for worker in checkers:
+            worker.close()
         for thread in self._threads:
             thread.join(timeout_s)
+
+    def check_upload(self, path: Path) -> tuple[int, str, str] | None:
+        """The upload-time media check in an isolated engine worker, as jobs run: killed past ``probe_timeout_s``,
+        its address space capped (``PROBE_MEMORY_BYTES`` unless the per-worker limit is lower). None: the file is
+        media within the limits; else (HTTP status, error code, reason) - every failure is 413 or 415."""
+        with self._lock:
+            worker = self._checkers.pop() if self._checkers else None
+        if worker is None:
+            limit = self.config.settings.worker_memory_bytes
+            worker = Worker(min(limit, PROBE_MEMORY_BYTES) if limit else PROBE_MEMORY_BYTES)
+        outcome, healthy = worker.run(Call("check", check_upload, (str(path), self._settings_json)),
+                                      self.config.probe_timeout_s)
+        with self._lock:
+            keep = healthy and not self._stop.is_set() and len(self._checkers) < PROBE_WORKERS
+            if keep:
+                self._checkers.append(worker)
+        if not keep:
+            worker.close()
+        if outcome.ok:
+            return outcome.value  # type: ignore[no-any-return]
+        if outcome.code == MEMORY:
+            return 413, "media_too_large", "reading the file needs more memory than the server allows"
+        if outcome.code == TIMEOUT:
+            return 415, "unsupported_media", (f"the file could not be checked within {self.config.probe_timeout_s:g} s"
+                                              " (not media Veracity can read)")
+        return 415, "unsupported_media", "the file could not be read as media (the check failed)"
 
     def notify(self) -> None:
         self._wake.set()

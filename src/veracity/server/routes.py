@@ -102,7 +102,12 @@ async def submit(request: Request) -> Response:
     else:
         raise ApiError(415, "unsupported_content_type",
                        "send the file as multipart/form-data (field 'file') or a link as JSON {\"url\": ...}")
-    if not server.store.add_if_room(job, server.config.queue_max):
+    try:
+        added = server.store.add_if_room(job, server.config.queue_max)
+    except BaseException:
+        Path(job.input_path).unlink(missing_ok=True)
+        raise
+    if not added:
         Path(job.input_path).unlink(missing_ok=True)
         raise ApiError(429, "queue_full", f"{server.config.queue_max} analyses are already waiting; try again later",
                        headers={"Retry-After": "30"})
@@ -146,38 +151,28 @@ async def _accept_upload(request: Request, server: ServerState) -> Job:
         raise
     except Exception as exc:  # noqa: BLE001 - malformed multipart bodies
         raise ApiError(400, "bad_request", f"the multipart body could not be read ({exc})") from exc
+    target = _new_upload_path(server)
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ApiError(422, "invalid_request", "the multipart field 'file' with the media file is missing")
-        target = _new_upload_path(server)
         size = await run_in_threadpool(_copy_limited, upload, target, limit)
         if size is None:
             raise too_large
         if size == 0:
-            target.unlink(missing_ok=True)
             raise ApiError(400, "empty_file", "the uploaded file is empty")
         name = _display_name(upload.filename)
-        await run_in_threadpool(_check_media, target, name, server)
+        refused = await run_in_threadpool(server.pool.check_upload, target)
+        if refused is not None:
+            status, code, reason = refused
+            raise ApiError(status, code, reason.replace(str(target), name))
+    except BaseException:
+        target.unlink(missing_ok=True)  # whatever went wrong (a disconnect included), no upload is left behind
+        raise
     finally:
         await form.close()
     return Job(id=new_job_id(), status=QUEUED, source="upload", name=name, url=None,
                input_path=str(target), created_at=time.time())
-
-
-def _check_media(path: Path, name: str, server: ServerState) -> None:
-    """Sniff the content and check the media limits now, so a file that is not media is refused at upload."""
-    from veracity.errors import MediaTooLarge, VeracityError
-    from veracity.media.probe import probe
-
-    try:
-        probe(path, server.config.settings.limits)
-    except VeracityError as exc:
-        path.unlink(missing_ok=True)
-        reason = str(exc).replace(str(path), name)
-        if isinstance(exc, MediaTooLarge):
-            raise ApiError(413, "media_too_large", reason) from None
-        raise ApiError(415, "unsupported_media", reason) from None
 
 
 def _copy_limited(upload: UploadFile, target: Path, limit: int) -> int | None:
@@ -198,18 +193,15 @@ def _copy_limited(upload: UploadFile, target: Path, limit: int) -> int | None:
 
 
 async def _accept_url(request: Request, server: ServerState) -> Job:
-    from veracity.server.intake import IntakeError, check_url, is_platform_link
+    from veracity.server.intake import IntakeError, check_host, check_url
 
     if not server.config.url_intake:
         raise ApiError(403, "url_intake_disabled", "this server does not fetch links; upload the file instead")
-    body = await request.body()
-    if len(body) > 16 * 1024:
-        raise ApiError(413, "request_too_large", "the JSON body is too large")
+    body = await _read_small_body(request, LINK_BODY_MAX_BYTES)
     try:
         url = UrlRequest.model_validate_json(body).url
         url = check_url(url)
-        if not is_platform_link(url):
-            await run_in_threadpool(_check_host, url, server.config.allow_private_urls)
+        await run_in_threadpool(check_host, url, server.config.allow_private_urls)
     except IntakeError as exc:
         raise ApiError(400, exc.code, str(exc)) from exc
     except ValueError as exc:
@@ -218,13 +210,22 @@ async def _accept_url(request: Request, server: ServerState) -> Job:
                url=url, input_path=str(_new_upload_path(server)), created_at=time.time())
 
 
-def _check_host(url: str, allow_private: bool) -> None:
-    from urllib.parse import urlsplit
+LINK_BODY_MAX_BYTES = 16 * 1024
 
-    from veracity.server.intake import _public_address
 
-    parts = urlsplit(url)
-    _public_address(parts.hostname or "", parts.port or 443, allow_private)
+async def _read_small_body(request: Request, limit: int) -> bytes:
+    """The request body, counted while it is read: past ``limit`` bytes reading stops with 413 (a declared
+    Content-Length over it is refused before anything is read)."""
+    too_large = ApiError(413, "request_too_large", f"the JSON body is over {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
 
 
 def _job_or_404(server: ServerState, job_id: str) -> Job:
