@@ -1,0 +1,231 @@
+"""Hostile-input benchmark (issue 17): crafted files through ``veracity check`` and hostile clients against
+``veracity serve``, with peak memory and time for each.
+
+    .venv/bin/python bench/hostile.py files [--cases a,b] [--as-limit-mb 4096] [--json out.json]
+    .venv/bin/python bench/hostile.py server [--slow 1000] [--body-mib 512] [--json out.json]
+
+``files``: each crafted case (tests/_hostile.py) is built in a temporary folder and checked alone under
+``/usr/bin/time -v``: exit code, the one-line reason, peak RSS (max resident set size), wall and CPU seconds. The
+target is exit 0 with a verdict or exit 3 with one line, peak RSS <= 1.5 GB and wall <= 60 s. ``--as-limit-mb`` runs
+each case under ``prlimit --as`` so a regression cannot take the machine down.
+
+``server``: a real ``veracity serve`` on a free loopback port, no token: a foreign Host header; a link body of
+``--body-mib`` MiB sent without Content-Length (server RSS before and after); ``--slow`` connections that never finish
+their headers while ``/healthz`` is timed; uploads that fail the media check and the files they leave. Everything
+stays on 127.0.0.1, is bounded, and stops itself (connections closed, server stopped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests import _hostile  # noqa: E402
+
+VERACITY = [sys.executable, "-m", "veracity"]
+
+
+def _time_v(stderr: str) -> dict[str, float]:
+    def grab(label: str) -> float:
+        found = re.search(rf"{re.escape(label)}: ([\d.:]+)", stderr)
+        if not found:
+            return float("nan")
+        value = found.group(1)
+        if ":" in value:  # h:mm:ss or m:ss
+            parts = [float(p) for p in value.split(":")]
+            return sum(p * 60**i for i, p in enumerate(reversed(parts)))
+        return float(value)
+
+    return {"peak_rss_mb": grab("Maximum resident set size (kbytes)") / 1024,
+            "wall_s": grab("Elapsed (wall clock) time (h:mm:ss or m:ss)"),
+            "cpu_s": grab("User time (seconds)") + grab("System time (seconds)")}
+
+
+def run_files(cases: list[str], as_limit_mb: int | None) -> list[dict[str, object]]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="veracity-hostile-") as tmp:
+        for case in cases:
+            name, build = _hostile.CASES[case]
+            started = time.monotonic()
+            path = build(Path(tmp) / name)
+            built_s = time.monotonic() - started
+            size = path.stat().st_size if path.is_file() else 0
+            out = Path(tmp) / f"{case}.json"
+            command = ["/usr/bin/time", "-v", *VERACITY, "check", str(path), "-q", "--json", str(out)]
+            if as_limit_mb:
+                command = ["prlimit", f"--as={as_limit_mb * 1024**2}", *command]
+            run = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+            errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+            verdict = None
+            if run.returncode == 0 and out.exists():
+                report = json.loads(out.read_text())
+                verdict = f"{report['verdict']['label']} ({report['verdict']['p_synthetic']:.2f})"
+            row = {"case": case, "bytes": size, "build_s": round(built_s, 1), "exit": run.returncode,
+                   "verdict": verdict, "reason": errors[0].replace(str(path), name) if errors else None,
+                   **{k: round(v, 1) for k, v in _time_v(run.stderr).items()}, "load_1min": os.getloadavg()[0]}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            if path.is_file():
+                path.unlink()
+    return rows
+
+
+# --- server -----------------------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _request(port: int, raw: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(raw)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
+    return status, data
+
+
+def _healthz_s(port: int) -> tuple[int, float]:
+    started = time.monotonic()
+    status, _ = _request(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 10.0)
+    return status, time.monotonic() - started
+
+
+def run_server(slow: int, body_mib: int) -> dict[str, object]:
+    data_dir = Path(tempfile.mkdtemp(prefix="veracity-hostile-server-"))
+    port = _free_port()
+    env = {**os.environ, "VERACITY_DATA_DIR": str(data_dir), "VERACITY_WORKERS": "0"}
+    env.pop("VERACITY_API_TOKEN", None)
+    server = subprocess.Popen([*VERACITY, "serve", "--port", str(port), "--log-level", "warning"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    results: dict[str, object] = {}
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if _healthz_s(port)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.3)
+
+        status, _ = _request(port, b"GET /v1/analyses HTTP/1.1\r\nHost: evil.example:%d\r\nConnection: close\r\n\r\n"
+                             % port)
+        results["foreign_host_status"] = status
+
+        idle = _rss_mb(server.pid)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(b"POST /v1/analyses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            block = b" " * (1 << 20)
+            frame = b"%x\r\n" % len(block) + block + b"\r\n"
+            sent = 0
+            try:
+                for _ in range(body_mib):
+                    sock.sendall(frame)
+                    sent += 1
+                sock.sendall(b"0\r\n\r\n")
+            except OSError:
+                pass  # the server answered and closed: the point
+            sock.settimeout(10)
+            try:
+                answer = sock.recv(4096)
+            except OSError:
+                answer = b""
+        time.sleep(0.5)
+        results.update(body_status=int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0,
+                       body_mib_sent_before_close=sent, rss_idle_mb=round(idle, 1),
+                       rss_after_body_mb=round(_rss_mb(server.pid), 1))
+
+        sockets = []
+        opened_s = time.monotonic()
+        for _ in range(slow):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            sockets.append(sock)
+        opened_s = time.monotonic() - opened_s
+        timings = [_healthz_s(port) for _ in range(5)]
+        results.update(slow_connections=len(sockets), slow_open_s=round(opened_s, 2),
+                       healthz_status=[t[0] for t in timings], healthz_max_s=round(max(t[1] for t in timings), 3))
+        time.sleep(12)  # past the 10 s header deadline
+        closed = 0
+        for sock in sockets:
+            sock.settimeout(2)
+            try:
+                closed += sock.recv(64) == b""
+            except (ConnectionResetError, TimeoutError):
+                closed += 1
+            sock.close()
+        results["slow_closed_by_server"] = closed
+
+        uploads = data_dir / "uploads"
+        with tempfile.TemporaryDirectory() as tmp:
+            statuses = {}
+            for case in ("canvas_bomb_gif", "screen_bomb_gif", "one_byte_jpg", "html_named_png", "wav_zero_bits"):
+                name, build = _hostile.CASES[case]
+                payload = build(Path(tmp) / name).read_bytes()
+                boundary = b"veracityhostile"
+                body = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="' +
+                        name.encode() + b'"\r\nContent-Type: application/octet-stream\r\n\r\n' + payload +
+                        b"\r\n--" + boundary + b"--\r\n")
+                head = (b"POST /v1/analyses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                        b"Content-Type: multipart/form-data; boundary=" + boundary +
+                        b"\r\nContent-Length: %d\r\n\r\n" % len(body))
+                statuses[case] = _request(port, head + body)[0]
+        results.update(refused_upload_statuses=statuses, files_left_in_uploads=len(list(uploads.iterdir())))
+        modes = {oct(p.stat().st_mode & 0o777) for p in [data_dir, *data_dir.rglob("*")]}
+        results["data_dir_modes"] = sorted(modes)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print(json.dumps(results, indent=2))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=("files", "server"))
+    parser.add_argument("--cases", default=",".join(_hostile.CASES))
+    parser.add_argument("--as-limit-mb", type=int, default=None)
+    parser.add_argument("--slow", type=int, default=1000)
+    parser.add_argument("--body-mib", type=int, default=512)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    if args.what == "files":
+        result: object = run_files([c.strip() for c in args.cases.split(",") if c.strip()], args.as_limit_mb)
+    else:
+        result = run_server(args.slow, args.body_mib)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
