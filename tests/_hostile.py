@@ -221,6 +221,7 @@ CASES: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "screen_bomb_gif": ("screen_bomb.gif", screen_bomb_gif),
     "thumbnail_bomb_jpeg": ("thumbnail_bomb.jpg", thumbnail_bomb_jpeg),
     "many_frames_gif": ("many_frames.gif", many_frames_gif),
+    "many_frames_at_animation_limit_gif": ("many_frames_5k.gif", lambda path: many_frames_gif(path, 300, 5000)),
     "long_silent_flac": ("silence.flac", long_silent_flac),
     "wav_zero_bits": ("zero_bits.wav", wav_zero_bits),
     "one_byte_jpg": ("one_byte.jpg", one_byte_jpg),

@@ -219,6 +219,6 @@ def _save_waveform(source: Path, path: Path, settings: Settings) -> None:
     samples = load_mono(source, rate_hz, max_seconds=settings.limits.max_duration_s)
     if samples.size == 0:
         return
-    bins = np.array_split(np.abs(samples), min(WAVEFORM_BINS, samples.size))
-    peaks = [round(float(b.max()), 3) if b.size else 0.0 for b in bins]
+    bins = np.array_split(samples, min(WAVEFORM_BINS, samples.size))  # views: no |samples| copy of a long clip
+    peaks = [round(max(float(b.max()), -float(b.min())), 3) if b.size else 0.0 for b in bins]
     _write_atomic(path, json.dumps({"duration_s": round(samples.size / rate_hz, 3), "peaks": peaks}))

@@ -18,9 +18,15 @@ CACHE_KEY = "audio.timeline_canvas"
 def _spectrogram_db(samples: np.ndarray, columns: int, rows: int) -> np.ndarray:
     n_fft = 512
     hop = max(1, samples.size // columns)
-    padded = np.pad(samples, (0, n_fft))
-    idx = np.arange(n_fft)[None, :] + hop * np.arange(columns)[:, None]
-    power = np.abs(np.fft.rfft(padded[idx] * np.hanning(n_fft), axis=1)) ** 2
+    # The windows are cut straight from the samples (zeros past the end): no padded copy of a 3-hour clip.
+    starts = hop * np.arange(columns)
+    windows = np.zeros((columns, n_fft), dtype=samples.dtype)
+    inside = starts + n_fft <= samples.size
+    windows[inside] = samples[starts[inside, None] + np.arange(n_fft)[None, :]]
+    for row in np.flatnonzero(~inside):
+        tail = samples[starts[row] : starts[row] + n_fft]
+        windows[row, : tail.size] = tail
+    power = np.abs(np.fft.rfft(windows * np.hanning(n_fft), axis=1)) ** 2
     db = 10 * np.log10(power + 1e-10)
     db = np.clip((db - (db.max() - 80)) / 80, 0, 1)  # 80 dB range
     bins = np.linspace(0, db.shape[1] - 1, rows).astype(int)
@@ -36,7 +42,7 @@ def base_canvas(samples: np.ndarray) -> np.ndarray:
     if samples.size < WIDTH_PX:
         return canvas
     columns = samples[: samples.size - samples.size % WIDTH_PX].reshape(WIDTH_PX, -1)
-    peak = max(float(np.abs(samples).max()), 1e-6)
+    peak = max(float(samples.max()), -float(samples.min()), 1e-6)  # no |samples| copy of the whole clip
     mid = WAVE_PX // 2
     tops = (mid - columns.max(axis=1) / peak * (mid - 2)).astype(int)
     bottoms = (mid - columns.min(axis=1) / peak * (mid - 2)).astype(int)
