@@ -219,6 +219,7 @@ def main() -> None:
     parser.add_argument("--body-mib", type=int, default=512)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout` too: the server is stopped in `finally`
     if args.what == "files":
         result: object = run_files([c.strip() for c in args.cases.split(",") if c.strip()], args.as_limit_mb)
     else:
