@@ -65,7 +65,7 @@ train-voice-forensics: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python -m training.voice_forensics $(CORPORA) --jobs 2
 
 train-face-forgery: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python -m training.face_forgery.train --corpus $(CORPUS) --jobs 2
+	$(TRAIN_ENV) $(BIN)/python -m training.face_forgery.train $(CORPORA) --jobs 2
 
 # After train-ai-image: its probe's frame scores are features of this one (its sha256 is recorded).
 train-ai-video: $(VENV)/.dev
@@ -73,7 +73,7 @@ train-ai-video: $(VENV)/.dev
 
 # Face clips (talking heads, face swaps) that learned.ai_video abstains on: face vs background over time.
 train-face-video-temporal: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python -m training.face_video_temporal --corpus $(CORPUS) --jobs 2
+	$(TRAIN_ENV) $(BIN)/python -m training.face_video_temporal $(CORPORA) --jobs 2
 
 # Last: the fusion is trained on the bench runs of the other analyzers and the learned models' out-of-fold scores.
 train-fusion: $(VENV)/.dev

@@ -26,6 +26,9 @@ def main() -> None:
     parser.add_argument("--mesonet", type=Path, default=None)
     parser.add_argument("--images", type=int, default=12)
     parser.add_argument("--videos", type=int, default=8, help="clips timed per temporal analyzer (0: skip)")
+    parser.add_argument("--previous-face-forgery", type=Path, default=None,
+                        help="another face-forgery ONNX file to time in the same run (e.g. the one shipped before: "
+                        "git show 37ce896:src/veracity/models/face_forgery_v1.onnx > old.onnx)")
     args = parser.parse_args()
 
     from veracity.analyzers.learned.trunk import Trunk, TrunkProbe, picture_patch_features
@@ -51,7 +54,9 @@ def main() -> None:
           f"does not grow with the pixel count); decoding {statistics.median(decode):.3f} s median (shared with "
           f"every image analyzer)")
 
-    _face_forgery_speed()
+    _face_forgery_speed(shipped_file("face_forgery"), "learned.face_forgery")
+    if args.previous_face_forgery:
+        _face_forgery_speed(args.previous_face_forgery, "previous face-forgery model")
 
     if args.mesonet:
         from veracity.analyzers.learned._mesonet_run import p_fake
@@ -102,12 +107,10 @@ def _clip_speed(corpus: Path, count: int, analyzer: Any, category: str) -> None:
           f"{len(factors)} judged, decoding included), real-time factor {factor} (compute s per analysed s)")
 
 
-def _face_forgery_speed() -> None:
-    """learned.face_forgery: ms per aligned crop in batches of 16 and alone, and the occlusion heatmap."""
-    from veracity.analyzers.learned._face_forgery_run import logits, occlusion_map
-    from veracity.models.registry import shipped_file
+def _face_forgery_speed(onnx_path: Path, name: str) -> None:
+    """A face-forgery model: ms per aligned crop in batches of 16 and alone, and the occlusion heatmap."""
+    from veracity.analyzers.learned._face_forgery_run import input_px, logits, occlusion_map
 
-    onnx_path = shipped_file("face_forgery")
     crops = list(np.random.default_rng(0).integers(0, 256, (64, 224, 224, 3), dtype=np.uint8))
     logits(onnx_path, crops[:4])  # warm-up
     batched, single, heat = [], [], []
@@ -122,8 +125,8 @@ def _face_forgery_speed() -> None:
         started = time.perf_counter()
         occlusion_map(onnx_path, crops[0])
         heat.append(time.perf_counter() - started)
-    print(f"learned.face_forgery: median {1000 * statistics.median(batched):.2f} ms per face crop (batches of 16, "
-          f"incl. resize 224->128), {1000 * statistics.median(single):.2f} ms one at a time; occlusion heatmap "
+    print(f"{name}: median {1000 * statistics.median(batched):.2f} ms per face crop (batches of 16, "
+          f"input {input_px(onnx_path)} px), {1000 * statistics.median(single):.2f} ms one at a time; occlusion heatmap "
           f"{1000 * statistics.median(heat):.0f} ms per file")
 
 

@@ -1,14 +1,15 @@
 """Aligned face crops of corpus files, as ``learned.face_forgery`` sees them, cached on disk.
 
-For every file (as it is, "plain", and after ``veracity bench --launder``'s recipe, "bench") the face pipeline
-(``veracity.analyzers.face._tracking``) runs under the default profile, exactly as at analysis time; per track the
-crops the analyzer scores (up to ``CROPS_PER_TRACK``, evenly spread) are kept with their 468 crop landmarks (NaN
-where the mesh failed). Results are cached by the file's sha256, the variant and this module's code.
+For every file and protocol variant ("plain": as it is; "laundered": ``veracity bench --launder``'s platform
+recipe; "neutral": the protocol's neutral recipe) the face pipeline (``veracity.analyzers.face._tracking``) runs
+under the default profile, exactly as at analysis time; per track the crops the analyzer scores (up to
+``CROPS_PER_TRACK``, evenly spread) are kept with their 468 crop landmarks (NaN where the mesh failed). Results are
+cached by the file's sha256, the variant and this module's code.
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,21 +30,27 @@ class FileCrops:
         return len(self.crops) == 0
 
 
-def _code_version() -> str:
-    """This module's code and the bench laundering recipe (the "bench" crops come from laundered copies)."""
-    from veracity.media.damage import RECIPE
-
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10] + f"-{RECIPE}"
+def _empty() -> FileCrops:
+    return FileCrops(np.zeros((0, 224, 224, 3), np.uint8), np.zeros((0, 468, 2), np.float32), np.zeros(0, int))
 
 
-def extract(path: Path) -> FileCrops:
-    """Run the face pipeline on ``path`` like the analyzer does and keep its scored crops."""
+CROPS_VERSION = "2"  # bump when ``extract`` changes what it keeps
+
+
+def _code_version(variant: str, recipe: str) -> str:
+    """The extraction's version and, for a damaged variant, its recipe version."""
+    return f"v{CROPS_VERSION}-{variant}-{recipe}"
+
+
+def extract(path: Path, profile: str = "default") -> FileCrops:
+    """Run the face pipeline on ``path`` like the analyzer does (under ``profile``) and keep its scored crops."""
     from veracity.analyzers.base import AnalysisContext
     from veracity.analyzers.face._tracking import face_frames, track_faces
+    from veracity.config import Profile, Settings
     from veracity.media.probe import probe
     from veracity.media.video import evenly_spread
 
-    ctx = AnalysisContext(media=probe(path))
+    ctx = AnalysisContext(media=probe(path), settings=Settings(profile=Profile(profile)))
     tracks = track_faces(face_frames(ctx), ctx.media, {})
     crops, marks, ids = [], [], []
     for track in [t for t in tracks.tracks if t.crops][:MAX_TRACKS]:
@@ -54,35 +61,41 @@ def extract(path: Path) -> FileCrops:
             marks.append(np.full((468, 2), np.nan, np.float32) if lm is None else lm)
             ids.append(track.track_id)
     if not crops:
-        return FileCrops(np.zeros((0, 224, 224, 3), np.uint8), np.zeros((0, 468, 2), np.float32), np.zeros(0, int))
+        return _empty()
     return FileCrops(np.stack(crops), np.stack(marks).astype(np.float32), np.array(ids))
 
 
-def _job(job: tuple[str, str, str, str]) -> tuple[str, str]:
-    path, variant, out, launder_cache = job
-    from veracity.media.damage import launder
-
-    source = Path(path) if variant == "plain" else launder(path, cache_dir=launder_cache or None)
+def _job(job: tuple[str, str, str, Callable[[str, str], Path], str]) -> tuple[str, str]:
+    path, variant, out, source_of, profile = job
     try:
-        found = extract(source)
+        found = extract(source_of(path, variant), profile)
     except Exception as exc:  # noqa: BLE001 - undecodable file: recorded as faceless
         print(f"  {path} ({variant}): {type(exc).__name__}: {exc}", flush=True)
-        found = FileCrops(np.zeros((0, 224, 224, 3), np.uint8), np.zeros((0, 468, 2), np.float32), np.zeros(0, int))
-    np.savez_compressed(out, crops=found.crops, landmarks=found.landmarks, track=found.track)
+        found = _empty()
+    tmp = Path(out).with_suffix(".part.npz")
+    np.savez_compressed(tmp, crops=found.crops, landmarks=found.landmarks, track=found.track)
+    tmp.replace(out)
     return path, variant
 
 
-def cached_crops(corpus: Path, rows: list[dict[str, str]], cache: Path, jobs: int,
-                 launder_cache: Path | None = None) -> dict[tuple[str, str], FileCrops]:
-    """(corpus path, variant) -> crops for every row and both variants, extracting what the cache lacks."""
+def cached_crops(files: list[tuple[Path, str]], variants: tuple[str, ...], cache: Path, jobs: int,
+                 source_of: Callable[[str, str], Path], recipe_of: Callable[[str], str], profile: str = "default",
+                 cached_only: bool = False) -> dict[tuple[str, str], FileCrops]:
+    """(absolute path, variant) -> crops for every (path, sha256) in ``files`` and every variant, extracting what
+    the cache lacks. ``source_of(path, variant)`` gives the (damaged) copy to run the face pipeline on;
+    ``recipe_of(variant)`` its recipe version (part of the cache key); ``profile``: the face pipeline's sampling
+    profile (the analyzer's is "default"; "fast" reads fewer frames: used for corpus-train files to fit the CPU
+    budget)."""
     from concurrent.futures import ProcessPoolExecutor
 
     cache.mkdir(parents=True, exist_ok=True)
-    code = _code_version()
-    target = {(r["path"], v): cache / f"{r['sha256'][:20]}-{v}-{code}.npz" for r in rows for v in ("plain", "bench")}
-    todo = [(str(corpus / p), v, str(out), str(launder_cache or "")) for (p, v), out in target.items()
-            if not out.is_file()]
-    if todo:
+    suffix = "" if profile == "default" else f"-{profile}"
+    target = {(str(p), v): cache / f"{sha[:20]}-{_code_version(v, recipe_of(v))}{suffix}.npz"
+              for v in variants for p, sha in files}
+    todo = [(p, v, str(out), source_of, profile) for (p, v), out in target.items() if not out.is_file()]
+    if cached_only:
+        target = {k: f for k, f in target.items() if f.is_file()}
+    elif todo:
         print(f"extracting face crops from {len(todo)} file variants ({jobs} processes)", flush=True)
         with ProcessPoolExecutor(jobs) as pool:
             for done, _ in enumerate(pool.map(_job, todo, chunksize=1), start=1):

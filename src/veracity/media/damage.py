@@ -550,11 +550,17 @@ def decoded_start(info: object, max_span_s: float = 8.0, max_side_px: int = 960)
     return frames
 
 
-def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: np.random.Generator) -> dict:
+def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: np.random.Generator,
+                         bottleneck_px: tuple[int, int] | None = None) -> dict:
     """Re-encode a clip with randomised damage: random start and 1.5–3 s length, frame-rate conversion to
     6–30 fps (frames repeated or dropped by display time, as ffmpeg's fps filter does), random crop (aspect
     1:2..2:1, 50–100% of the area), longest side 256–960 px (never upscaled), H.264 yuv420p CRF 20–32 in MP4.
-    ``source`` comes from ``decoded_start``; returns the drawn settings."""
+    ``source`` comes from ``decoded_start``; returns the drawn settings.
+
+    ``bottleneck_px=(lo, hi)``: the crop first passes through a random longest side in [lo, hi] (down- or
+    up-scaled) and the output's longest side is drawn from 256–640 px whatever the source's size, so a class whose
+    clips are small (generators' 256–512 px square crops) and one whose clips are large (camera footage) come out
+    with the same distribution of sizes and of effective resolution."""
     from fractions import Fraction
 
     import av
@@ -573,8 +579,15 @@ def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: 
     crop_h = int(min(height, max(32, round(np.sqrt(area / aspect)))))
     y0 = int(rng.integers(0, height - crop_h + 1))
     x0 = int(rng.integers(0, width - crop_w + 1))
-    long_side = min(int(rng.integers(256, 961)), max(crop_w, crop_h))
+    if bottleneck_px is None:
+        long_side = min(int(rng.integers(256, 961)), max(crop_w, crop_h))
+        inner_side = max(crop_w, crop_h)
+    else:
+        inner_side = int(rng.integers(bottleneck_px[0], bottleneck_px[1] + 1))
+        long_side = int(rng.integers(256, 641))
     scale = long_side / max(crop_w, crop_h)
+    inner_scale = inner_side / max(crop_w, crop_h)
+    inner_w, inner_h = max(16, round(crop_w * inner_scale)), max(16, round(crop_h * inner_scale))
     out_w, out_h = max(16, round(crop_w * scale) // 2 * 2), max(16, round(crop_h * scale) // 2 * 2)
     times = np.array([t for t, _ in source])
     with av.open(dst, mode="w", format="mp4") as out:
@@ -584,6 +597,11 @@ def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: 
         for k in range(max(2, int(length_s * fps_out))):
             i = int(np.searchsorted(times, start_s + k / fps_out + 1e-6, side="right") - 1)
             rgb = source[max(0, i)][1][y0 : y0 + crop_h, x0 : x0 + crop_w]
+            if bottleneck_px is not None:
+                import cv2
+
+                rgb = cv2.resize(np.ascontiguousarray(rgb), (inner_w, inner_h), interpolation=cv2.INTER_AREA
+                                 if inner_side < max(crop_w, crop_h) else cv2.INTER_CUBIC)
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
             frame = frame.reformat(width=out_w, height=out_h, format="yuv420p")
             frame.pts = k
@@ -592,7 +610,7 @@ def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: 
         for packet in stream.encode(None):
             out.mux(packet)
     return {"fps": round(fps_out, 2), "crf": crf, "start_s": round(start_s, 2), "length_s": round(length_s, 2),
-            "width": out_w, "height": out_h}
+            "width": out_w, "height": out_h, "bottleneck_px": inner_side}
 
 
 # --- randomised training damage for sound (training code only) ------------------------------------------------------

@@ -63,6 +63,27 @@ def test_a_video_gets_one_finding_per_face_with_its_time_range(tmp_path: Path) -
     assert 1 < finding.data["crops"] <= 16 and len(finding.data["frame_idx"]) == finding.data["crops"]
 
 
+def test_a_talking_head_clip_gets_the_same_finite_score_twice(tmp_path: Path) -> None:
+    from training.manipulations.face_swap import astronaut_clip, write_clip
+
+    clip = write_clip(tmp_path / "clip.mp4", astronaut_clip(frames=24))
+    first, second = _analyze(clip), _analyze(clip)
+    assert first.status is Status.OK and first.p_synthetic is not None and np.isfinite(first.p_synthetic)
+    assert first.p_synthetic == second.p_synthetic
+    assert first.findings[0].data["frame_p_synthetic"] == second.findings[0].data["frame_p_synthetic"]
+
+
+def test_a_clip_without_a_face_abstains(tmp_path: Path) -> None:
+    import cv2
+
+    from training.manipulations.face_swap import write_clip
+
+    photo = cv2.resize(skimage_data.coffee(), (768, 512), interpolation=cv2.INTER_AREA)
+    frames = [cv2.warpAffine(photo, np.array([[1, 0, -4.0 * k], [0, 1, 0]], np.float32), (320, 256))
+              for k in range(16)]
+    assert _analyze(write_clip(tmp_path / "pan.mp4", frames)).status is Status.ABSTAINED
+
+
 def test_missing_onnxruntime_is_reported_with_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from veracity.scanner import Scanner
 
@@ -75,7 +96,7 @@ def test_missing_onnxruntime_is_reported_with_the_extra(monkeypatch: pytest.Monk
 
 def test_without_its_model_it_abstains_and_says_why(tmp_path: Path) -> None:
     analyzer = FaceForgeryAnalyzer(model_path=None)
-    analyzer.problem = "face_forgery_v1.onnx is missing"
+    analyzer.problem = "face_forgery_v2.onnx is missing"
     path = _save(tmp_path, skimage_data.astronaut(), "a.jpg")
     media = probe(path)
     result = analyzer.analyze(media, AnalysisContext(media=media))

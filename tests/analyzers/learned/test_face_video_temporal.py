@@ -107,3 +107,16 @@ def test_abstains_without_a_face_and_ai_video_abstains_on_a_face(clips: dict[str
     gated = _analyze(AiVideoAnalyzer(), clips["face"])
     assert gated.status is Status.ABSTAINED and "learned.face_video_temporal" in (gated.reason or "")
     assert _analyze(AiVideoAnalyzer(), clips["no_face"]).status is Status.OK
+
+
+def test_the_same_clip_gets_the_same_finite_score_twice(clips: dict[str, Path]) -> None:
+    first = _analyze(FaceVideoTemporalAnalyzer(), clips["face"])
+    second = _analyze(FaceVideoTemporalAnalyzer(), clips["face"])
+    assert first.p_synthetic is not None and np.isfinite(first.p_synthetic)
+    assert first.p_synthetic == second.p_synthetic
+    assert first.findings[0].data == second.findings[0].data
+
+
+def test_without_its_model_it_abstains_and_says_why(clips: dict[str, Path], tmp_path: Path) -> None:
+    result = _analyze(FaceVideoTemporalAnalyzer(model_path=tmp_path / "absent.json"), clips["face"])
+    assert result.status is Status.ABSTAINED and "model missing" in (result.reason or "")

