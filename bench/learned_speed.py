@@ -126,7 +126,8 @@ def _face_forgery_speed(onnx_path: Path, name: str) -> None:
         occlusion_map(onnx_path, crops[0])
         heat.append(time.perf_counter() - started)
     print(f"{name}: median {1000 * statistics.median(batched):.2f} ms per face crop (batches of 16, "
-          f"input {input_px(onnx_path)} px), {1000 * statistics.median(single):.2f} ms one at a time; occlusion heatmap "
+          f"input {input_px(onnx_path)} px), {1000 * statistics.median(single):.2f} ms one at a time; "
+          "occlusion heatmap "
           f"{1000 * statistics.median(heat):.0f} ms per file")
 
 

@@ -213,7 +213,8 @@ def card_tables(summary: dict[str, Any], category: str = "face_video") -> str:
             lines.append(f"| {variant} | {c['files']} ({c['real']}/{c['fake']}) | {_f(c['auc'])} | {_f(c['fpr'])} | "
                          f"{_f(c['tpr'])} |")
     lines += ["", "Per generator, train → unseen (its fakes against every real file scored; TPR at p ≥ 0.5):", "",
-              "| generator | fakes | AUC plain | AUC laundered | AUC neutral | TPR neutral |", "|---|---|---|---|---|---|"]
+              "| generator | fakes | AUC plain | AUC laundered | AUC neutral | TPR neutral |",
+              "|---|---|---|---|---|---|"]
     gens = summary["per_generator"]
     for gen in sorted(gens["plain"].get(category, {})):
         cells = [gens[v].get(category, {}).get(gen, {}) for v in VARIANTS]
@@ -227,8 +228,8 @@ def card_tables(summary: dict[str, Any], category: str = "face_video") -> str:
     for variant in VARIANTS:
         s = summary["shortcuts"].get(variant, {})
         if s.get("rows"):
-            lines.append(f"| {variant} | {_f(s['model_auc'])} | " + " | ".join(_shortcut_cell(s.get(n)) for n in SHORTCUTS)
-                         + " |")
+            shortcut_cells = " | ".join(_shortcut_cell(s.get(n)) for n in SHORTCUTS)
+            lines.append(f"| {variant} | {_f(s['model_auc'])} | {shortcut_cells} |")
     fit_rows = summary["shortcuts"].get("train_fit_rows")
     if fit_rows:
         lines += ["", "On the rows the model is fitted on (corpus-train's random launderings), each property alone: "

@@ -219,7 +219,7 @@ def run_protocol(candidate: str, rows: dict[str, fp.Row], data: list, train_keys
     model = fit_on(train_keys)
     unseen: dict[str, dict[str, float]] = {v: {} for v in fp.VARIANTS}
     for v, k, x, _ in data:
-        if v in unseen and x is not None and k in scored and k not in train_keys:
+        if v in unseen and x is not None and k in scored and rows[k].corpus == "unseen":
             unseen[v][k] = fp.sigmoid(scale * logit(model, candidate, x) + offset)
     # grouped CV over both corpora.
     everything = {k for k, _ in fit_rows}
@@ -251,8 +251,8 @@ def previous_scores(rows: dict[str, fp.Row], data: list) -> dict[str, dict[str, 
     from veracity.analyzers.learned._face_temporal import feature_names
     from veracity.analyzers.learned._tabular import TabularModel
 
-    text = subprocess.run(["git", "-C", str(REPO), "show", f"{PREVIOUS_MODEL}:src/veracity/models/face_video_temporal_v1.json"],
-                          check=True, capture_output=True, text=True).stdout
+    spec = f"{PREVIOUS_MODEL}:src/veracity/models/face_video_temporal_v1.json"
+    text = subprocess.run(["git", "-C", str(REPO), "show", spec], check=True, capture_output=True, text=True).stdout
     with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
         handle.write(text)
         handle.flush()

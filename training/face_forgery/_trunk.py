@@ -74,7 +74,7 @@ def feature_module(trunk: Any) -> Any:
                 self.register_buffer(f"inner_{tap}", _ring_mask(size))
 
         def forward(self, faces: torch.Tensor) -> torch.Tensor:
-            x = (faces - self.mean) / self.std
+            x = (faces - self.get_buffer("mean")) / self.get_buffer("std")
             out = []
             for i, layer in enumerate(self.features):
                 x = layer(x)
@@ -148,7 +148,7 @@ def export_probe(module: Any, mean: np.ndarray, scale: np.ndarray, coef: np.ndar
             self.bias = float(intercept - float(np.sum(coef * mean / scale)))
 
         def forward(self, faces: torch.Tensor) -> torch.Tensor:
-            return self.body(faces) @ self.w + self.bias
+            return self.body(faces) @ self.get_buffer("w") + self.bias
 
     probe = Probe().eval()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -121,7 +121,8 @@ def scored_subset(row: fp.Row, c: FileCrops) -> FileCrops:
 
 
 def crop_features(session: Any, row: fp.Row, variant: str, c: FileCrops, cache: Path) -> np.ndarray:
-    return cached_features(session, f"crops-{row.manifest.sha256[:20]}-{variant}-{len(c.crops)}", lambda: c.crops, cache)
+    name = f"crops-{row.manifest.sha256[:20]}-{variant}-{len(c.crops)}"
+    return cached_features(session, name, lambda: c.crops, cache)
 
 
 def trunk_version() -> str:
@@ -172,7 +173,8 @@ def main() -> None:
     fp.add_corpus_arguments(parser)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=4)
-    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "veracity" / "training" / "face_forgery_v2")
+    parser.add_argument("--cache", type=Path,
+                        default=Path.home() / ".cache" / "veracity" / "training" / "face_forgery_v2")
     parser.add_argument("--out", type=Path, default=Path(fp.REPO / "src" / "veracity" / "models"))
     parser.add_argument("--variants-train", default="plain", help="protocol variants measured on corpus-train files")
     parser.add_argument("--cached-only", action="store_true", help="use only face crops already cached (a dry run)")
@@ -197,11 +199,11 @@ def main() -> None:
     crops: dict[tuple[str, str], FileCrops] = {}
     for corpus, profile in (("unseen", "default"), ("train", TRAIN_PROFILE)):
         for v in fp.VARIANTS:
-            chosen = {k: r for (k, vv), r in wanted.items() if vv == v and r.corpus == corpus}
-            if chosen:
-                got = cached_crops([(r.path, r.manifest.sha256) for r in chosen.values()], (v,), args.cache, args.jobs,
+            picked = {k: r for (k, vv), r in wanted.items() if vv == v and r.corpus == corpus}
+            if picked:
+                got = cached_crops([(r.path, r.manifest.sha256) for r in picked.values()], (v,), args.cache, args.jobs,
                                    fp.variant_source, fp.recipe_version, profile, args.cached_only)
-                by_path = {str(r.path): k for k, r in chosen.items()}
+                by_path = {str(r.path): k for k, r in picked.items()}
                 crops.update({(by_path[p], v): c for (p, _), c in got.items()})
     print(f"crops ready ({time.perf_counter() - started:.0f} s)", flush=True)
 
@@ -260,7 +262,6 @@ def main() -> None:
         return train_z, unseen_z, cv_z
 
     results: dict[str, Any] = {}
-    train_all = {k for k in rows if rows[k].corpus == "train"}
     fitted: dict[tuple[float, bool], Any] = {}
     for name, (c, with_fakes, signed) in CANDIDATES.items():
         if (c, with_fakes) not in fitted:

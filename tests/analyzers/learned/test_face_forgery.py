@@ -75,7 +75,6 @@ def test_a_talking_head_clip_gets_the_same_finite_score_twice(tmp_path: Path) ->
 
 def test_a_clip_without_a_face_abstains(tmp_path: Path) -> None:
     import cv2
-
     from training.manipulations.face_swap import write_clip
 
     photo = cv2.resize(skimage_data.coffee(), (768, 512), interpolation=cv2.INTER_AREA)
