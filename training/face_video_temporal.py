@@ -286,8 +286,8 @@ def model_card(summary: dict[str, Any]) -> str:
         "## Training data and hygiene", "",
         f"Shipped model: the `face_video` clips of corpus-train (90 sources) and of the visible corpus on which the "
         f"analyzer does not abstain ({summary['files_fit']} clips). Corpus-train clips are fitted only through "
-        f"{LAUNDERS} random *normalising* launderings each (`training/_laundering.py`, `bottleneck_px="
-        f"{tuple(summary['bottleneck_px'])}`: random start, 1.5–3 s, 6–30 fps, random crop of aspect 1:2..2:1, a "
+        f"{LAUNDERS} random *normalising* launderings each (`veracity.media.damage.random_launder_video`, "
+        f"`bottleneck_px={tuple(summary['bottleneck_px'])}`: random start, 1.5–3 s, 6–30 fps, random crop of aspect 1:2..2:1, a "
         "random intermediate size of 160–512 px and an output of 256–640 px up- or down-scaled whatever the "
         "source's size, H.264 CRF 20–32), so corpus-train's square 256–512 px fake crops, their frame rate and "
         "their length carry nothing; visible-corpus clips enter the shipped fit through their neutral copies "
