@@ -339,6 +339,15 @@ def model_card(summary: dict[str, Any]) -> str:
         "visible corpus through the analyzer's `default` profile. Fine-tuning the trunk (even its last blocks) "
         f"was declared as a candidate but not run: it did not fit 2 shared CPU cores. Seed {summary['seed']}.", "",
         fp.card_tables(summary),
+        "Uncalibrated probe logits, train → unseen AUC (for the record; the analyzer outputs the calibrated p): "
+        + "; ".join(f"`{n}` " + ", ".join(f"{v} {fp._f(a)}" for v, a in by.items())
+                    for n, by in summary.get("candidates_raw_auc", {}).items())
+        + ". On corpus-train the probe's out-of-fold logits run *against* the labels (its fakes — AniTalker, EDTalk "
+        "talking heads rendered whole — look less blended than camera faces), so the clamped Platt slope is 0 and "
+        "the calibrated p is a constant (no evidence); the signed candidate follows corpus-train's direction and "
+        "is inverted on the visible corpus, whose fakes (SadTalker pasting a rendered face back into the frame, "
+        "FaceForensics++/DFDC swaps) do carry seams. Calibrating on seam-type fakes only (lip-sync, swaps) is the "
+        "obvious next candidate; it was not declared in time and is not shipped.", "",
         "## Known failures", "",
         "- It finds seams, not generators: faces rendered whole (talking-head generators such as SadTalker, "
         "MuseV, AniTalker, EDTalk; text-to-video) have no blending boundary and score like reals; lip-sync that "
