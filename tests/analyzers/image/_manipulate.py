@@ -11,3 +11,12 @@ def inside_outside(anomaly: np.ndarray, box_xyxy: tuple[int, int, int, int], blo
     x0, y0, x1, y1 = box_xyxy
     mask[y0 // block_px : y1 // block_px, x0 // block_px : x1 // block_px] = True
     return float(anomaly[mask].mean()), float(anomaly[~mask].mean())
+
+
+from veracity.testing.pictures import (  # noqa: E402,F401 - the builders' home; kept importable from here
+    jpeg_roundtrip,
+    photo,
+    save_jpeg,
+    smooth_scene,
+    splice_fresh_into_compressed,
+)
