@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from training.fusion import (
     Row,
-    auc,
     choose_band,
     fit_nonnegative_logistic,
     out_of_fold,
 )
+from training.metrics import auc
 
 
 def _rows(rng: np.random.Generator, n: int) -> list[Row]:
@@ -54,7 +54,7 @@ def test_few_files_keep_the_weights_near_the_declared_ones() -> None:
 def test_grouped_out_of_fold_scores_rank_the_held_out_files() -> None:
     rows = _rows(np.random.default_rng(2), 120)
     z = out_of_fold(rows, ["good", "noise"], c=1.0)
-    assert auc(z, [r.label for r in rows]) > 0.9
+    assert (auc([r.label for r in rows], z.tolist()) or 0) > 0.9
 
 
 def test_band_widens_when_the_scores_separate_less() -> None:
@@ -62,9 +62,25 @@ def test_band_widens_when_the_scores_separate_less() -> None:
     y = np.array([0, 1] * 200)
     sharp = np.clip(np.where(y == 1, 0.85, 0.15) + rng.normal(0, 0.05, len(y)), 0, 1)
     blurry = np.clip(np.where(y == 1, 0.6, 0.4) + rng.normal(0, 0.15, len(y)), 0, 1)
-    sharp_low, sharp_high = choose_band(sharp, y)
-    blurry_low, blurry_high = choose_band(blurry, y)
+    one_category = np.array(["image"] * len(y))
+    sharp_low, sharp_high = choose_band(sharp, y, one_category)
+    blurry_low, blurry_high = choose_band(blurry, y, one_category)
     assert sharp_low <= 0.5 <= sharp_high and blurry_high - blurry_low > sharp_high - sharp_low
+
+
+def test_band_keeps_every_category_under_the_false_positive_limit() -> None:
+    # Pooled over both categories the reals are fine at a low edge, but the "video" reals score high: the upper edge
+    # must rise until they too stay at or under 5 % false positives.
+    rng = np.random.default_rng(7)
+    y = np.array([0, 1] * 300)
+    categories = np.array(["image"] * 500 + ["video"] * 100)
+    p = np.clip(np.where(y == 1, 0.8, 0.2) + rng.normal(0, 0.08, len(y)), 0, 1)
+    p[(categories == "video") & (y == 0)] += 0.3
+    pooled_high = choose_band(p, y, np.array(["all"] * len(y)))[1]
+    per_category_high = choose_band(p, y, categories)[1]
+    assert per_category_high > pooled_high
+    video_reals = (categories == "video") & (y == 0)
+    assert (p[video_reals] >= per_category_high).mean() <= 0.05
 
 
 def _bench_run(path: Path, rng: np.random.Generator, variant_shift: float) -> None:
@@ -82,26 +98,27 @@ def _bench_run(path: Path, rng: np.random.Generator, variant_shift: float) -> No
 
 def test_training_end_to_end_writes_a_model_the_fusion_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from training import fusion as train_fusion
+    from training.protocol import write_scores
     from veracity.fusion.v1 import trained_models
 
     rng = np.random.default_rng(5)
-    _bench_run(tmp_path / "plain.json", rng, 0.0)
-    _bench_run(tmp_path / "bench.json", rng, -0.05)
-    oof = tmp_path / "oof"
-    oof.mkdir()
-    # out-of-fold scores replace the in-sample 0.9 of the learned model; only the image files have one
-    (oof / "learned.ai_image.json").write_text(json.dumps({
-        "analyzer": "learned.ai_image", "plain": {f"image/{i}.bin": 0.6 if i % 2 else 0.4 for i in range(60)},
-        "bench": {},
-    }))
+    runs = tmp_path / "bench"
+    runs.mkdir()
+    for variant, shift in (("plain", 0.0), ("laundered", -0.05), ("neutral", -0.1)):
+        _bench_run(runs / f"bench-{variant}.json", rng, shift)
+    protocol = tmp_path / "protocol"
+    # train -> unseen scores replace the in-sample 0.9 of the learned model; only the image files have one
+    write_scores("learned.ai_image", unseen={"plain": {f"unseen:image/{i}.bin": 0.6 if i % 2 else 0.4
+                                                       for i in range(60)}}, grouped_cv={}, out_dir=protocol)
     out = tmp_path / "fusion.json"
-    monkeypatch.setattr(sys, "argv", ["train_fusion", "--plain", str(tmp_path / "plain.json"), "--bench",
-                                      str(tmp_path / "bench.json"), "--oof", str(oof), "--out", str(out),
-                                      "--metrics", str(tmp_path / "metrics.json")])
+    monkeypatch.setattr(sys, "argv", ["train_fusion", "--bench-dir", str(runs), "--protocol", str(protocol),
+                                      "--out", str(out), "--metrics", str(tmp_path / "metrics.json")])
     train_fusion.main()
     models = trained_models(out)
     assert set(models) == {"image", "audio"}
     assert models["image"].weights["image.ela"] > 0 and "audio.speech" not in models["image"].weights
     report = json.loads((tmp_path / "metrics.json").read_text())
+    assert report["protocol_models"] == ["learned.ai_image"]
     assert report["fused"]["plain"]["per_category"]["image"]["auc"] > 0.8
+    assert set(report["fused"]) == {"plain", "laundered", "neutral"}
     assert out.with_suffix(".md").read_text().startswith("# fusion_v1")
