@@ -97,8 +97,9 @@ def _bench_run(path: Path, rng: np.random.Generator, variant_shift: float) -> No
 
 
 def test_training_end_to_end_writes_a_model_the_fusion_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from training import fusion as train_fusion
     from training.protocol import write_scores
+
+    from training import fusion as train_fusion
     from veracity.fusion.v1 import trained_models
 
     rng = np.random.default_rng(5)
