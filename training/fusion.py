@@ -88,9 +88,9 @@ def load_rows(bench_runs: dict[str, Path], protocol_dir: Path) -> tuple[list[Row
     """Rows of every variant; learned analyzers' scores come only from their train → unseen score files."""
     unseen = {}
     for path in sorted(protocol_dir.glob("*.json")):
-        scores = read_scores(path)
-        if is_learned(scores.analyzer):
-            unseen[scores.analyzer] = scores.unseen
+        score_file = read_scores(path)
+        if is_learned(score_file.analyzer):
+            unseen[score_file.analyzer] = score_file.unseen
     rows = []
     for variant, run in bench_runs.items():
         for item in json.loads(run.read_text(encoding="utf-8"))["items"]:
@@ -389,7 +389,7 @@ def main() -> None:
     args = parser.parse_args()
 
     corpus = args.corpus or default_corpus("unseen")
-    runs = {variant: args.bench_dir / f"bench-{variant}.json" for variant in VARIANTS}
+    runs: dict[str, Path] = {variant: args.bench_dir / f"bench-{variant}.json" for variant in VARIANTS}
     for variant, path in runs.items():
         if not path.is_file():
             run_bench(corpus, path, variant, args.workers)
