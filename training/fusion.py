@@ -384,12 +384,14 @@ def main() -> None:
     parser.add_argument("--bench-dir", type=Path, default=REPO / "build" / "fusion",
                         help="bench-<variant>.json runs (made when missing)")
     parser.add_argument("--protocol", type=Path, default=PROTOCOL_DIR, help="train → unseen score files")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
+                        help="the bench variants to fit on (default: all three)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--metrics", type=Path, default=REPO / "build" / "fusion" / "metrics.json")
     args = parser.parse_args()
 
     corpus = args.corpus or default_corpus("unseen")
-    runs: dict[str, Path] = {variant: args.bench_dir / f"bench-{variant}.json" for variant in VARIANTS}
+    runs: dict[str, Path] = {variant: args.bench_dir / f"bench-{variant}.json" for variant in args.variants}
     for variant, path in runs.items():
         if not path.is_file():
             run_bench(corpus, path, variant, args.workers)
