@@ -228,18 +228,20 @@ class KindModel:
     oof_p: np.ndarray
 
 
-def train_kind(rows: list[Row]) -> KindModel:
+def train_kind(rows: list[Row]) -> KindModel | None:
     counts: dict[str, int] = defaultdict(int)
     for r in rows:
         for name in r.p_by_analyzer:
             counts[name] += 1
     names = sorted(n for n, k in counts.items() if k >= MIN_SHARE * len(rows))
     y = np.array([r.label for r in rows])
+    if not names or len(set(y)) < 2:
+        return None
     balance = balanced_weights(y)
     best: tuple[float, float, np.ndarray] | None = None
     for c in C_GRID:
         z = out_of_fold(rows, names, c)
-        p = fit_platt(z, y).apply(z) if len(set(y)) == 2 else sigmoid(z)
+        p = fit_platt(z, y).apply(z)
         loss = log_loss(p, y, balance)
         if best is None or loss < best[0]:
             best = (loss, c, p)
@@ -404,6 +406,9 @@ def main() -> None:
         index = [i for i, r in enumerate(rows) if r.kind == kind]
         kind_rows = [rows[i] for i in index]
         model = train_kind(kind_rows)
+        if model is None:
+            print(f"{kind}: no analyzer judges enough of its files, or one class only: left untrained")
+            continue
         oof_p[index] = model.oof_p
         spec["kinds"][kind] = {
             "intercept": round(model.intercept, 4),
@@ -413,8 +418,10 @@ def main() -> None:
         bands[index] = model.band
         report["kinds"][kind] = {"c": model.c, "files": len(kind_rows), "band": model.band,
                                  "figures": fused_figures(kind_rows, model.oof_p, bands[index])}
-    report["fused"] = fused_figures(rows, oof_p, bands)
-    report["accused_reals"] = accused_reals(rows, oof_p, bands)
+    fitted = [i for i, r in enumerate(rows) if r.kind in spec["kinds"]]
+    fitted_rows = [rows[i] for i in fitted]
+    report["fused"] = fused_figures(fitted_rows, oof_p[fitted], bands[fitted])
+    report["accused_reals"] = accused_reals(fitted_rows, oof_p[fitted], bands[fitted])
     args.out.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
     report["sha256"] = record_sha256(args.out)
     args.out.with_suffix(".md").write_text(model_card(spec, report), encoding="utf-8")
