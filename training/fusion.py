@@ -24,8 +24,8 @@ then Platt-scaled on the out-of-fold logits.
 Split: leave-one-source-out within the visible corpus, a source being a repository's real files or one generator's
 fakes from it (MANIFEST ``source_repo``, ``generator``); all three copies of a file sit in the same fold.
 The out-of-fold probabilities give the metrics and the inconclusive band. Its upper edge is the lowest threshold at
-which real files stay at or under 5 % false positives **in every category** of the kind (all three copies pooled;
-categories with at least ``MIN_CATEGORY_REALS`` real copies) and overall, and nine in ten files above it are fakes;
+which real files stay at or under 5 % false positives **in every category and variant** of the kind (cells with at
+least ``MIN_CATEGORY_REALS`` real copies) and overall, and nine in ten files above it are fakes;
 its lower edge the highest threshold where nine in ten below it are real.
 """
 
@@ -196,7 +196,8 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 def choose_band(p: np.ndarray, y: np.ndarray, categories: np.ndarray) -> tuple[float, float]:
     """The inconclusive band from out-of-fold probabilities (classes weighted equally): the upper edge keeps real
-    false positives at or under ``MAX_FPR`` overall and in every category with enough real copies."""
+    false positives at or under ``MAX_FPR`` overall and in every one of ``categories`` (the trainer passes
+    category/variant cells) with at least ``MIN_CATEGORY_REALS`` real copies."""
     weights = balanced_weights(y)
     checked = [c for c in sorted(set(categories)) if ((categories == c) & (y == 0)).sum() >= MIN_CATEGORY_REALS]
     high = 0.95
@@ -250,7 +251,7 @@ def train_kind(rows: list[Row]) -> KindModel | None:
     x = design(rows, names)
     w = fit_nonnegative_logistic(x, y, balance, c, declared_weights(names))
     platt = fit_platt(out_of_fold(rows, names, c), y)
-    band = choose_band(oof_p, y, np.array([r.category for r in rows]))
+    band = choose_band(oof_p, y, np.array([f"{r.category}/{r.variant}" for r in rows]))
     # Platt scaling composed into the linear model: p = σ(scale·w·x + offset).
     return KindModel(names=names, c=c, weights=platt.scale * w, intercept=platt.offset, band=band, oof_p=oof_p)
 
@@ -321,7 +322,7 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         "",
         "**Split**: leave-one-source-out within each media kind (a repository's real files, or one generator's "
         "fakes); every figure below is out-of-fold. The band's upper edge keeps real false positives at or under "
-        f"{MAX_FPR:.0%} in every category with at least {MIN_CATEGORY_REALS} real copies.",
+        f"{MAX_FPR:.0%} in every category and variant with at least {MIN_CATEGORY_REALS} real copies.",
         "",
         f"Data-fitted models with train → unseen scores: {', '.join(report['protocol_models']) or '(none)'}.",
         "",
