@@ -74,9 +74,15 @@ def test_evidence_follows_the_contribution_not_the_finding_strength() -> None:
     assert verdict.contributions[0].reason == quiet.message
 
 
-def test_zero_weight_and_neutral_findings_are_context_after_all_evidence() -> None:
-    model = trained_models()["image+face"]
-    zero = next(a for a, w in model.weights.items() if w == 0)
+def test_zero_weight_and_neutral_findings_are_context_after_all_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from veracity.fusion import v1
+
+    models = dict(trained_models())
+    zero = "image.copy_move"  # the fitted model decides which weights are zero: make one so, whatever it fitted
+    models["image+face"] = replace(models["image+face"], weights={**models["image+face"].weights, zero: 0.0})
+    monkeypatch.setattr(v1, "trained_models", lambda *args: models)
     loud = _finding(f"{zero}.strong", Direction.SYNTHETIC, 0.99)
     note = _finding("face.blending.note", Direction.NEUTRAL, 0.0)
     weak = _finding("face.blending.seam", Direction.SYNTHETIC, 0.1)
