@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -113,6 +115,7 @@ def run_check(
     fail_on: str | None,
     quiet: bool,
     robustness: bool = False,
+    pdf_out: Path | None = None,
 ) -> ExitCode:
     from veracity.scanner import Scanner
 
@@ -127,12 +130,19 @@ def run_check(
     except VeracityError as exc:
         err.print(f"error: {exc}", markup=False)
         return ExitCode.USAGE
+    if pdf_out is not None:
+        from veracity.report.pdf import find_chromium
+
+        if find_chromium() is None:
+            err.print("error: --pdf needs a Chromium browser: on Debian/Ubuntu `apt install chromium` (or set "
+                      "VERACITY_CHROMIUM to one)", markup=False)
+            return ExitCode.USAGE
     if fail_on is not None and fail_on not in ("ai_generated", "inconclusive", "authentic"):
         err.print(f"error: --fail-on takes ai_generated, inconclusive or authentic, not {fail_on!r}", markup=False)
         return ExitCode.USAGE
 
     for option, target in (("--json", Path(json_out) if json_out and json_out != "-" else None),
-                           ("--html", html_out)):
+                           ("--html", html_out), ("--pdf", pdf_out)):
         problem = check_output_path(target, option) if target is not None else None
         if problem:
             err.print(f"error: {printable(problem)}", markup=False, highlight=False, soft_wrap=True)
@@ -160,12 +170,18 @@ def run_check(
     ) as bars:
         overall = bars.add_task("files", total=len(files))
         step = bars.add_task("", total=1, visible=False)
-        outcomes = _isolated(files, scanner) if len(files) > 1 else _one_isolated(files, scanner, bars, step)
+        # Workers send reports back as JSON, which keeps pictures as paths: they travel through files.
+        wants_pictures = html_out is not None or pdf_out is not None or artifacts_dir is not None
+        pictures = (artifacts_dir or Path(tempfile.mkdtemp(prefix="veracity-pictures-"))) if wants_pictures else None
+        outcomes = (_isolated(files, scanner, pictures) if len(files) > 1
+                    else _one_isolated(files, scanner, bars, step, pictures))
         for path, report, why in outcomes:
             if report is None:
                 failures[str(path)] = why or "failed"
                 _fail(err, str(path), failures[str(path)])
             else:
+                if pictures is not None:
+                    report = _load_pictures(report, keep_paths=artifacts_dir is not None)
                 if artifacts_dir is not None:
                     from veracity.report import write_artifacts
 
@@ -173,11 +189,22 @@ def run_check(
                 reports.append(report)
                 writer.add(report)  # as it is made: a kill loses at most the files still running
             bars.advance(overall)
+    if pictures is not None and artifacts_dir is None:
+        shutil.rmtree(pictures, ignore_errors=True)
 
     writer.close()
     order = {str(path): index for index, path in enumerate(files)}
     reports.sort(key=lambda r: order.get(r.media.path, len(order)))
     _write_html(reports, html_out)
+    if pdf_out is not None:
+        from veracity.report.html import render_html
+        from veracity.report.pdf import html_to_pdf
+
+        try:
+            html_to_pdf(render_html(reports), pdf_out)
+        except VeracityError as exc:
+            failures[str(pdf_out)] = str(exc)
+            _fail(err, str(pdf_out), str(exc))
     if not quiet and json_out != "-":
         from veracity.report.terminal import print_details, summary_table
 
@@ -199,7 +226,8 @@ def run_check(
 Outcomes = Iterator[tuple[Path, Report | None, str | None]]
 
 
-def _one_isolated(files: list[Path], scanner: Scanner, bars: Progress, step: TaskID) -> Outcomes:
+def _one_isolated(files: list[Path], scanner: Scanner, bars: Progress, step: TaskID,
+                  pictures: Path | None = None) -> Outcomes:
     """One file: analysed in an isolated worker (time and memory limits), with a progress bar per analyzer."""
     from veracity.engine.isolation import Call, Worker
     from veracity.engine.task import Task, run_task
@@ -215,7 +243,8 @@ def _one_isolated(files: list[Path], scanner: Scanner, bars: Progress, step: Tas
                          else event.analyzer_id or "probe")
                 bars.update(_step, total=max(event.total, 1), completed=event.done, description=f"  {label}")
 
-            task = Task(str(path), settings.to_json(), scanner.selected, progress=True)
+            task = Task(str(path), settings.to_json(), scanner.selected, progress=True,
+                        artifacts_dir=str(pictures) if pictures else None)
             outcome, _healthy = worker.run(Call(str(path), run_task, (task,)), settings.file_timeout_s, on_progress)
             if not outcome.ok:
                 yield path, None, outcome.error
@@ -227,17 +256,33 @@ def _one_isolated(files: list[Path], scanner: Scanner, bars: Progress, step: Tas
         worker.close()
 
 
-def _isolated(files: list[Path], scanner: Scanner) -> Outcomes:
+def _isolated(files: list[Path], scanner: Scanner, pictures: Path | None = None) -> Outcomes:
     """Several files: each in an isolated worker (per-file time and memory limits, a crash costs that file),
-    yielded as each one finishes (so its report can be written at once)."""
+    yielded as each one finishes (so its report can be written at once). With ``pictures``, workers write
+    evidence pictures there (see ``_load_pictures``)."""
     from veracity.batch.scan import run_isolated
     from veracity.engine.task import Task
 
     settings_json = scanner.settings.to_json()
-    tasks = [Task(str(path), settings_json, scanner.selected) for path in files]
+    tasks = [Task(str(path), settings_json, scanner.selected, artifacts_dir=str(pictures) if pictures else None)
+             for path in files]
     for result in run_isolated(tasks, scanner.settings):
         report = Report.model_validate_json(result.report_json) if result.report_json else None
         yield Path(result.path), report, result.reason
+
+
+def _load_pictures(report: Report, *, keep_paths: bool) -> Report:
+    """The pictures a worker wrote, back inside the report (for the HTML/PDF); their paths kept only when the user
+    asked for an artifacts folder."""
+    results = []
+    for result in report.results:
+        artifacts = tuple(
+            a.model_copy(update={"content": Path(a.path).read_bytes(), "path": a.path if keep_paths else None})
+            if a.path and Path(a.path).is_file() else a
+            for a in result.artifacts
+        )
+        results.append(result.model_copy(update={"artifacts": artifacts}))
+    return report.model_copy(update={"results": tuple(results)})
 
 
 def _write_html(reports: list[Report], html_out: Path | None) -> None:

@@ -55,6 +55,8 @@ def check(
         str | None, typer.Option("--json", help="Write the JSON report to FILE, or '-' for stdout.")
     ] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")] = None,
+    pdf_out: Annotated[Path | None, typer.Option(
+        "--pdf", help="Also print the report to PDF (A4), with the Chromium browser installed here.")] = None,
     analyzers: Annotated[str | None, typer.Option(help="Comma-separated analyzer ids to run (default: all).")] = None,
     profile: Annotated[Profile | None, typer.Option(help=_PROFILE_HELP)] = None,
     artifacts_dir: Annotated[Path | None, typer.Option(help="Also save evidence pictures as files here.")] = None,
@@ -69,7 +71,7 @@ def check(
 
     code = run_check(
         paths, json_out=json_out, html_out=html_out, analyzers=analyzers, profile=profile,
-        artifacts_dir=artifacts_dir, fail_on=fail_on, quiet=quiet, robustness=robustness,
+        artifacts_dir=artifacts_dir, fail_on=fail_on, quiet=quiet, robustness=robustness, pdf_out=pdf_out,
     )
     raise typer.Exit(int(code))
 

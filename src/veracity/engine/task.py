@@ -33,6 +33,7 @@ class Task:
     launder_recipe: str = "platform"  # veracity.media.damage recipe: "platform" or "neutral"
     launder_cache: str | None = None
     progress: bool = False  # send the scanner's Progress events to the caller (engine.isolation.send_progress)
+    artifacts_dir: str | None = None  # write evidence pictures here (the JSON report keeps only their paths)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,10 @@ def run_task(task: Task) -> TaskResult:
             return _failed(task, memory_reason(Settings.from_json(task.settings_json).worker_memory_bytes), started)
         except Exception as exc:  # noqa: BLE001 - one bad file must never stop a batch
             return _failed(task, reason(exc, path), started)
+        if task.artifacts_dir is not None:
+            from veracity.report import write_artifacts
+
+            report = write_artifacts(report, Path(task.artifacts_dir))
         fields.update(analyzed=True, report_json=report.model_dump_json(), kind=report.media.kind.value,
                       label=report.verdict.label.value, p_synthetic=report.verdict.p_synthetic)
     if task.fingerprint:

@@ -173,3 +173,19 @@ def one_line(verdict: Verdict) -> str:
         return f"Too weak or mixed to call: {up} check(s) towards AI, {len(weighed) - up} towards a real capture."
     lead = weighed[0]
     return f"{lead.name}: {lead.reason}" if lead.reason else lead.name
+
+
+def shown_rounded(values: Sequence[float], total: float, places: int = 2) -> list[float]:
+    """``values`` rounded to ``places`` so that, as printed, they add up to ``total`` as printed (largest-remainder
+    rounding): a reader adding the rows of "how the probability was formed" gets the total shown under them."""
+    if not values:
+        return []
+    scale = 10**places
+    scaled = [v * scale for v in values]
+    rounded = [round(v) for v in scaled]
+    gap = round(total * scale) - sum(rounded)
+    step = 1 if gap > 0 else -1
+    for _ in range(abs(gap)):
+        i = max(range(len(scaled)), key=lambda k: (scaled[k] - rounded[k]) * step)
+        rounded[i] += step
+    return [r / scale for r in rounded]

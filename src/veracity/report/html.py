@@ -13,7 +13,7 @@ import html
 from importlib import resources
 
 from veracity.evidence import AnalyzerResult, Artifact, Direction, Finding, MediaKind, Report, VerdictLabel
-from veracity.fusion._explain import ZERO
+from veracity.fusion._explain import ZERO, shown_rounded
 
 _LABELS = {
     VerdictLabel.AI_GENERATED: "AI-generated or manipulated",
@@ -180,16 +180,19 @@ def _contributions(report: Report) -> str:
     verdict = report.verdict
     if not verdict.contributions:
         return ""
+    decisive = verdict.method.startswith("decisive:")
+    printed = shown_rounded([c.log_odds for c in verdict.contributions]
+                            + ([] if decisive else [verdict.prior_log_odds]), verdict.log_odds)
     rows = "".join(
         f"<tr><td>{_e(c.name or c.analyzer_id)} <span class='muted'>{_e(c.analyzer_id)}</span></td>"
         f"<td>{'' if c.p_synthetic is None else f'{c.p_synthetic:.2f}'}</td>"
-        f"<td>{'decisive' if c.decisive else f'{c.weight:g}'}</td><td class='num'>{_signed(c.log_odds)}</td></tr>"
-        for c in verdict.contributions
+        f"<td>{'decisive' if c.decisive else f'{c.weight:g}'}</td><td class='num'>{_signed(shown)}</td></tr>"
+        for c, shown in zip(verdict.contributions, printed, strict=False)
     )
-    if not verdict.method.startswith("decisive:"):
+    if not decisive:
         judged = f" for {verdict.judged_as}" if verdict.judged_as else ""
         rows += (f"<tr><td>Starting point of the model{_e(judged)}</td><td></td><td></td>"
-                 f"<td class='num'>{_signed(verdict.prior_log_odds)}</td></tr>")
+                 f"<td class='num'>{_signed(printed[-1])}</td></tr>")
     rows += (f"<tr class='total'><td>Total → {verdict.p_synthetic:.1%} likely AI-made</td><td></td><td></td>"
              f"<td class='num'>{_signed(verdict.log_odds)}</td></tr>")
     return (

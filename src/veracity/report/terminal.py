@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
 from rich.markup import escape as _escape_markup
 from rich.table import Table
 
 from veracity._printable import printable
 from veracity.evidence import Report, Status, VerdictLabel
-from veracity.fusion._explain import ZERO, one_line
+from veracity.fusion._explain import ZERO, one_line, shown_rounded
 
 
 def escape(text: object) -> str:
@@ -58,15 +60,18 @@ def print_details(console: Console, report: Report, top: int = 5) -> None:
         weighed = [c for c in verdict.contributions if abs(c.log_odds) >= ZERO or c.decisive]
         shown = weighed[:top]
         rest = [c for c in verdict.contributions if c not in shown]
+        decisive = any(c.decisive for c in verdict.contributions)
+        rows = [c.log_odds for c in shown] + ([math.fsum(c.log_odds for c in rest)] if rest else [])
+        printed = iter(shown_rounded([*rows, *([] if decisive else [verdict.prior_log_odds])], verdict.log_odds))
         for c in shown:
             arrow = "[red]▲[/]" if c.log_odds > 0 else "[green]▼[/]" if c.log_odds < 0 else " "
             reason = f": {c.reason}" if c.reason else ""
-            console.print(f"    {_signed(c.log_odds)} {arrow} {escape(c.name or c.analyzer_id)}{escape(reason)}")
+            console.print(f"    {_signed(next(printed))} {arrow} {escape(c.name or c.analyzer_id)}{escape(reason)}")
         if rest:
-            console.print(f"    {_signed(sum(c.log_odds for c in rest))}   {len(rest)} more check(s), each adding "
+            console.print(f"    {_signed(next(printed))}   {len(rest)} more check(s), each adding "
                           f"{max(abs(c.log_odds) for c in rest):.2f} or less")
-        if not any(c.decisive for c in verdict.contributions):
-            console.print(f"    {_signed(verdict.prior_log_odds)}   starting point of the model"
+        if not decisive:
+            console.print(f"    {_signed(next(printed))}   starting point of the model"
                           + escape(f" for {verdict.judged_as}" if verdict.judged_as else ""))
         console.print(f"    {_signed(verdict.log_odds)}   total → {verdict.p_synthetic:.0%} likely AI-made")
     for line in () if verdict.method.startswith("decisive:") else verdict.missing:

@@ -236,6 +236,21 @@ function ordered(report) {
 const ZERO = 0.005;
 const signed = (x) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}`;
 
+// Rounded to 2 places so the printed rows add up to the printed total (as fusion/_explain.shown_rounded does).
+function shownRounded(values, total) {
+  if (!values.length) return [];
+  const scaled = values.map((x) => x * 100);
+  const rounded = scaled.map((x) => Math.round(x));
+  let gap = Math.round(total * 100) - rounded.reduce((a, b) => a + b, 0);
+  const step = gap > 0 ? 1 : -1;
+  for (; gap !== 0; gap -= step) {
+    let best = 0;
+    for (let k = 1; k < scaled.length; k++) if ((scaled[k] - rounded[k]) * step > (scaled[best] - rounded[best]) * step) best = k;
+    rounded[best] += step;
+  }
+  return rounded.map((x) => x / 100);
+}
+
 // A details-table cell: long lists become a short summary instead of dozens of raw numbers.
 function dataValue(v) {
   if (Array.isArray(v)) {
@@ -303,14 +318,15 @@ function whyBlock(report) {
   const real = weighed.filter((c) => c.log_odds < 0);
   const decisive = v.method.startsWith("decisive:");
   const title = v.label === "inconclusive" ? "Why inconclusive" : "Why this verdict";
-  const rows = contributions.map((c) => h("tr", {},
+  const printed = shownRounded([...contributions.map((c) => c.log_odds), ...(decisive ? [] : [v.prior_log_odds])], v.log_odds);
+  const rows = contributions.map((c, i) => h("tr", {},
     h("td", {}, c.name || c.analyzer_id, " ", h("span", { class: "muted small", text: c.analyzer_id })),
     h("td", { text: c.p_synthetic === null ? "" : c.p_synthetic.toFixed(2) }),
     h("td", { text: c.decisive ? "decisive" : String(+c.weight.toPrecision(4)) }),
-    h("td", { class: "num", text: signed(c.log_odds) })));
+    h("td", { class: "num", text: signed(printed[i]) })));
   if (!decisive && contributions.length) {
     rows.push(h("tr", {}, h("td", { text: `Starting point of the model${v.judged_as ? ` for ${v.judged_as}` : ""}` }), h("td"), h("td"),
-      h("td", { class: "num", text: signed(v.prior_log_odds) })));
+      h("td", { class: "num", text: signed(printed[printed.length - 1]) })));
   }
   if (contributions.length) {
     rows.push(h("tr", { class: "total" }, h("td", { text: `Total → ${(v.p_synthetic * 100).toFixed(1)}% likely AI-made` }), h("td"), h("td"),
