@@ -83,6 +83,8 @@ def test_batch_pictures_are_compressed_and_open_full_size() -> None:
     assert re.findall(r"class='lightbox' id='full-\d+'[^>]*><img loading='lazy' src='data:image/jpeg", batch)
     assert "data:image/png" not in batch.split("<a class='lightbox'")[0]  # cards show JPEG thumbnails
     assert len(batch.encode()) < len(single.encode()) + originals * 4 / 3  # smaller than inlining the PNGs
+    distinct = {a.sha256 for r in reports for res in r.results for a in res.artifacts if a.content}
+    assert len(re.findall(r"class='lightbox'", batch)) <= len(distinct)  # a picture two findings share, once
     full = re.search(r"id='full-0'[^>]*><img loading='lazy' src='data:image/jpeg;base64,([^']+)'", batch)
     thumb = re.search(r"href='#full-0'[^>]*><img src='data:image/jpeg;base64,([^']+)'", batch)
     assert full and thumb and len(base64.b64decode(thumb.group(1))) < len(base64.b64decode(full.group(1)))

@@ -25,7 +25,7 @@ _DIRECTION_WORDS = {
     Direction.AUTHENTIC: "points to a real capture",
     Direction.NEUTRAL: "context",
 }
-THUMB_SIDE_PX = 560
+THUMB_SIDE_PX = 420
 MAX_DATA_ROWS = 12
 _CONTEXT_HEADING = "<h3>Context <span class='muted'>(seen, but did not weigh in the verdict)</span></h3>"
 
@@ -59,16 +59,21 @@ class _Pictures:
     def __init__(self, *, batch: bool) -> None:
         self.batch = batch
         self._full: list[tuple[str, str, str]] = []
+        self._seen: dict[str, int] = {}  # artifact sha256 -> its lightbox number
 
     def figure(self, artifact: Artifact, back: str) -> str:
         from veracity.pictures import jpeg_bytes
 
+        if artifact.sha256 in self._seen:  # several findings share one picture: show it once
+            return (f"<p class='muted'><a href='#full-{self._seen[artifact.sha256]}'>{_e(artifact.description)}</a> "
+                    "(the same picture as above)</p>")
+
         full_mime, full = artifact.mime_type, artifact.content
         if artifact.mime_type.startswith("image/") and artifact.mime_type != "image/svg+xml":
             try:
-                thumb = jpeg_bytes(artifact.content, max_side_px=THUMB_SIDE_PX, quality=78)
+                thumb = jpeg_bytes(artifact.content, max_side_px=THUMB_SIDE_PX, quality=72)
                 if self.batch:
-                    smaller = jpeg_bytes(artifact.content, quality=85)
+                    smaller = jpeg_bytes(artifact.content, quality=80)
                     if len(smaller) < len(full):
                         full_mime, full = "image/jpeg", smaller
             except OSError:  # not a picture Pillow reads: show it as it is
@@ -76,7 +81,7 @@ class _Pictures:
             thumb_mime = "image/jpeg" if thumb is not artifact.content else artifact.mime_type
         else:
             thumb, thumb_mime = artifact.content, artifact.mime_type
-        number = len(self._full)
+        number = self._seen[artifact.sha256] = len(self._full)
         self._full.append((f"data:{full_mime};base64,{base64.b64encode(full).decode('ascii')}",
                            artifact.description, back))
         data = base64.b64encode(thumb).decode("ascii")
