@@ -73,8 +73,8 @@ def draw_box(
     rgb[y0:y1, max(x1 - thickness, 0) : x1] = colour
 
 
-def jpeg_bytes(content: bytes, *, max_side_px: int | None = None, quality: int = 82) -> bytes:
-    """Re-encode a picture (PNG, JPEG…) as a baseline JPEG, shrunk to ``max_side_px``: thumbnails for reports."""
+def reencode(content: bytes, *, fmt: str = "WEBP", quality: int = 75, max_side_px: int | None = None) -> bytes:
+    """Re-encode a picture (PNG, JPEG…) lossily as WEBP or JPEG, shrunk to ``max_side_px``: compact report pictures."""
     from PIL import Image
 
     with Image.open(io.BytesIO(content)) as opened:
@@ -82,5 +82,6 @@ def jpeg_bytes(content: bytes, *, max_side_px: int | None = None, quality: int =
     if max_side_px is not None and max(image.size) > max_side_px:
         image.thumbnail((max_side_px, max_side_px), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    extra = {"method": 6} if fmt == "WEBP" else {"optimize": True}
+    image.save(buffer, format=fmt, quality=quality, **extra)
     return buffer.getvalue()

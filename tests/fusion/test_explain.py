@@ -135,7 +135,8 @@ def test_printed_rows_add_up_to_the_printed_total() -> None:
     values = [3.404, 0.9123]  # printed naively: +3.40 and +0.91, but the total prints +4.32
     total = sum(values)
     printed = shown_rounded(values, total)
-    assert round(sum(printed), 2) == round(total, 2) and all(abs(p - v) < 0.01 for p, v in zip(printed, values))
+    assert round(sum(printed), 2) == round(total, 2)
+    assert all(abs(p - v) < 0.01 for p, v in zip(printed, values, strict=True))
     many = [0.333, 0.333, 0.333, -0.004, 1.0449]
     assert round(sum(shown_rounded(many, sum(many))), 2) == round(sum(many), 2)
     assert shown_rounded([], 0.0) == []

@@ -12,10 +12,10 @@ def test_html_is_self_contained_and_shows_evidence_pictures() -> None:
     report = check(SAMPLES / "spliced_photo.jpg")
     page = render_html([report])
     assert page.startswith("<!doctype html>")
-    # a JPEG thumbnail in the card, the lossless picture behind it (opened by a click, no script)
-    assert re.search(r"<a class='zoom' href='#full-0'[^>]*><img src='data:image/jpeg;base64,", page)
-    assert re.search(r"<a class='lightbox' id='full-0' href='#f0-\d+'[^>]*>"
-                     r"<img loading='lazy' src='data:image/png;base64,", page)
+    # the lossless picture in its card, enlarged by a click (CSS :target, no script) and closed by another
+    assert re.search(r"<figure class='pic' id='pic-0'><a class='zoom' href='#pic-0'[^>]*>"
+                     r"<img src='data:image/png;base64,", page)
+    assert re.search(r"<a class='unzoom' href='#f0-\d+'", page) and "figure.pic:target" in page
     assert not re.search(r"(src|href)=['\"]https?:", page)
     assert report.media.sha256 in page
     for result in report.results:
@@ -73,18 +73,16 @@ def test_still_images_have_no_time_and_context_cards_no_weight() -> None:
     assert "@page { size: A4" in page and "@media print" in page  # prints on A4 without the interactive parts
 
 
-def test_batch_pictures_are_compressed_and_open_full_size() -> None:
+def test_batch_pictures_are_compressed_and_each_shown_once() -> None:
     import base64
 
     reports = [check(SAMPLES / name) for name in ("spliced_photo.jpg", "camera_photo.jpg")]
-    single = render_html(reports[:1])
     batch = render_html(reports)
-    originals = sum(len(a.content) for r in reports for res in r.results for a in res.artifacts)
-    assert re.findall(r"class='lightbox' id='full-\d+'[^>]*><img loading='lazy' src='data:image/jpeg", batch)
-    assert "data:image/png" not in batch.split("<a class='lightbox'")[0]  # cards show JPEG thumbnails
-    assert len(batch.encode()) < len(single.encode()) + originals * 4 / 3  # smaller than inlining the PNGs
-    distinct = {a.sha256 for r in reports for res in r.results for a in res.artifacts if a.content}
-    assert len(re.findall(r"class='lightbox'", batch)) <= len(distinct)  # a picture two findings share, once
-    full = re.search(r"id='full-0'[^>]*><img loading='lazy' src='data:image/jpeg;base64,([^']+)'", batch)
-    thumb = re.search(r"href='#full-0'[^>]*><img src='data:image/jpeg;base64,([^']+)'", batch)
-    assert full and thumb and len(base64.b64decode(thumb.group(1))) < len(base64.b64decode(full.group(1)))
+    shown = re.findall(r"<figure class='pic' id='pic-\d+'><a class='zoom'[^>]*><img src='data:([^;]+);base64,([^']+)'",
+                       batch)
+    by_sha = {a.sha256: a for r in reports for res in r.results for a in res.artifacts if a.content}
+    assert shown and {mime for mime, _data in shown} <= {"image/webp", "image/png", "image/jpeg"}
+    assert "image/webp" in {mime for mime, _data in shown}
+    assert len(shown) <= len(by_sha)  # a picture two findings share is inlined once
+    inlined = sum(len(base64.b64decode(data)) for _mime, data in shown)
+    assert inlined < sum(len(a.content) for a in by_sha.values()) / 2

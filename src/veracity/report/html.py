@@ -2,8 +2,8 @@
 media and timings. Prints on A4 (``report.css``'s print rules hide the interactive parts).
 
 No external fonts, scripts or images: pictures are inlined as data URIs, so the file can be mailed or archived.
-Each picture is shown as a small JPEG thumbnail; a click opens the full picture (CSS ``:target``, no script). In a
-batch the full pictures are JPEG too, so a dozen files stay a few megabytes.
+Each picture is inlined once and shown small; a click enlarges it (CSS ``:target``, no script). In a batch the
+pictures are WebP, so a dozen files stay within a few megabytes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ _DIRECTION_WORDS = {
     Direction.AUTHENTIC: "points to a real capture",
     Direction.NEUTRAL: "context",
 }
-THUMB_SIDE_PX = 420
 MAX_DATA_ROWS = 12
 _CONTEXT_HEADING = "<h3>Context <span class='muted'>(seen, but did not weigh in the verdict)</span></h3>"
 
@@ -49,54 +48,41 @@ def render_html(reports: list[Report], title: str = "Veracity report") -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{_e(title)}</title><style>{_css()}</style></head><body><main>"
-        f"<h1>{_e(title)}</h1>{body}</main>{pictures.lightboxes()}</body></html>\n"
+        f"<h1>{_e(title)}</h1>{body}</main></body></html>\n"
     )
 
 
 class _Pictures:
-    """Thumbnails inline in the cards, full pictures in lightboxes after the page (opened by ``#full-N``)."""
+    """Each evidence picture once, shown small in its card; a click enlarges it to the window (CSS ``:target``, no
+    script) and a second click closes it. One file keeps its pictures lossless; a batch re-encodes them as WebP
+    (quality 75), which keeps a dozen files within a few megabytes."""
 
     def __init__(self, *, batch: bool) -> None:
         self.batch = batch
-        self._full: list[tuple[str, str, str]] = []
-        self._seen: dict[str, int] = {}  # artifact sha256 -> its lightbox number
+        self._seen: dict[str, str] = {}  # artifact sha256 -> the id of the figure that shows it
 
     def figure(self, artifact: Artifact, back: str) -> str:
-        from veracity.pictures import jpeg_bytes
+        from veracity.pictures import reencode
 
         if artifact.sha256 in self._seen:  # several findings share one picture: show it once
-            return (f"<p class='muted'><a href='#full-{self._seen[artifact.sha256]}'>{_e(artifact.description)}</a> "
+            return (f"<p class='muted'><a href='#{self._seen[artifact.sha256]}'>{_e(artifact.description)}</a> "
                     "(the same picture as above)</p>")
-
-        full_mime, full = artifact.mime_type, artifact.content
-        if artifact.mime_type.startswith("image/") and artifact.mime_type != "image/svg+xml":
+        mime, content = artifact.mime_type, artifact.content
+        if self.batch and mime in ("image/png", "image/jpeg"):
             try:
-                thumb = jpeg_bytes(artifact.content, max_side_px=THUMB_SIDE_PX, quality=72)
-                if self.batch:
-                    smaller = jpeg_bytes(artifact.content, quality=80)
-                    if len(smaller) < len(full):
-                        full_mime, full = "image/jpeg", smaller
-            except OSError:  # not a picture Pillow reads: show it as it is
-                thumb = artifact.content
-            thumb_mime = "image/jpeg" if thumb is not artifact.content else artifact.mime_type
-        else:
-            thumb, thumb_mime = artifact.content, artifact.mime_type
-        number = self._seen[artifact.sha256] = len(self._full)
-        self._full.append((f"data:{full_mime};base64,{base64.b64encode(full).decode('ascii')}",
-                           artifact.description, back))
-        data = base64.b64encode(thumb).decode("ascii")
+                smaller = reencode(content, fmt="WEBP", quality=75)
+                if len(smaller) < len(content):
+                    mime, content = "image/webp", smaller
+            except OSError:  # not a picture Pillow reads: keep it as it is
+                pass
+        anchor = self._seen[artifact.sha256] = f"pic-{len(self._seen)}"
+        data = base64.b64encode(content).decode("ascii")
         return (
-            f"<figure><a class='zoom' href='#full-{number}' title='Open the full picture'>"
-            f"<img src='data:{_e(thumb_mime)};base64,{data}' alt='{_e(artifact.description)}'></a>"
+            f"<figure class='pic' id='{anchor}'><a class='zoom' href='#{anchor}' title='Enlarge'>"
+            f"<img src='data:{_e(mime)};base64,{data}' alt='{_e(artifact.description)}'></a>"
+            f"<a class='unzoom' href='#{_e(back)}' title='Close' aria-label='close the enlarged picture'></a>"
             f"<figcaption>{_e(artifact.description)} <span class='no-print'>(click to enlarge)</span>"
             "</figcaption></figure>"
-        )
-
-    def lightboxes(self) -> str:
-        return "".join(
-            f"<a class='lightbox' id='full-{i}' href='#{_e(back)}' title='Close'>"
-            f"<img loading='lazy' src='{src}' alt='{_e(alt)}'><span>{_e(alt)} — click to close</span></a>"
-            for i, (src, alt, back) in enumerate(self._full)
         )
 
 
