@@ -4,7 +4,7 @@
     .venv/bin/python bench/hostile.py files [--cases a,b] [--as-limit-mb 4096] [--json out.json]
     .venv/bin/python bench/hostile.py server [--slow 1000] [--body-mib 512] [--json out.json]
 
-``files``: each crafted case (tests/_hostile.py) is built in a temporary folder and checked alone under
+``files``: each crafted case (veracity.testing.hostile) is built in a temporary folder and checked alone under
 ``/usr/bin/time -v``: exit code, the one-line reason, peak RSS (max resident set size), wall and CPU seconds. The
 target is exit 0 with a verdict or exit 3 with one line, peak RSS <= 1.5 GB and wall <= 60 s. ``--as-limit-mb`` runs
 each case under ``prlimit --as`` so a regression cannot take the machine down.
@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests import _hostile  # noqa: E402
+from veracity.testing import hostile as _hostile  # noqa: E402
 
 VERACITY = [sys.executable, "-m", "veracity"]
 

@@ -19,8 +19,8 @@ from veracity.media.audio import load_mono
 from veracity.media.image import EMBEDDED_MAX_PIXELS, embedded_gray, load_rgb
 from veracity.media.probe import probe
 from veracity.scanner import Scanner
+from veracity.testing import hostile as _hostile
 
-from .. import _hostile
 from ..conftest import SAMPLES
 
 SLOW = pytest.mark.skipif(not os.environ.get("VERACITY_SLOW_TESTS"),

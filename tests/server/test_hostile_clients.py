@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests import _hostile
 from tests.server.conftest import SAMPLE_JPEG, upload, wait_until_ended
 from veracity.server._guard import host_allowed, origin_allowed
 from veracity.server._job import check_upload
 from veracity.server.intake import IntakeError, _public_address, is_public, public_connections_only
+from veracity.testing import hostile as _hostile
 
 
 def test_without_a_token_a_foreign_host_is_refused(make_client) -> None:

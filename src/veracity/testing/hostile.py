@@ -1,8 +1,9 @@
 """Crafted hostile inputs, made in code: files built to exhaust memory or time, or to be mistaken for media.
 
 Each builder writes one file and returns its path; the big ones stream their bytes (no 100-MP array is ever held by
-the builder except ``at_limit_jpeg``, which Pillow must encode). Used by tests/media/test_hostile.py and
-bench/hostile.py (which measures peak memory and time of ``veracity check`` on each).
+the builder except ``at_limit_jpeg``, which Pillow must encode). Used by tests/media/test_hostile.py,
+tests/server/test_hostile_clients.py and bench/hostile.py (which measures peak memory and time of
+``veracity check`` on each).
 """
 
 from __future__ import annotations
