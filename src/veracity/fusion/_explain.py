@@ -27,7 +27,6 @@ from veracity.evidence import (
 
 ZERO = 0.005  # contributions that round to ±0.00 did not weigh
 SHOWN_ELSEWHERE = frozenset({"provenance.metadata.summary"})  # the metadata listing has its own panel
-FACE_PREFIXES = ("face.", "learned.face_forgery", "learned.face_video_temporal", "learned.mesonet")
 JUDGED_AS = {
     "image": "still images without a face",
     "image+face": "still images with a face",
@@ -108,6 +107,14 @@ def describe(results: Sequence[AnalyzerResult], contribution: Contribution) -> C
     })
 
 
+def evidence_of(analyzer_id: str) -> frozenset[str]:
+    """What the analyzer looks at, as it declares (``AnalyzerInfo.evidence``)."""
+    from veracity.analyzers import registry
+
+    cls = registry.available().get(analyzer_id)
+    return cls.info.evidence if cls else frozenset()
+
+
 def _joined(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -117,7 +124,7 @@ def missing(results: Sequence[AnalyzerResult], media: MediaInfo | None, media_ki
     """What could not be checked, in plain words, most telling first."""
     out: list[str] = []
     by_id = {r.analyzer_id: r for r in results}
-    face = [r for r in results if r.analyzer_id.startswith(FACE_PREFIXES)]
+    face = [r for r in results if "face" in evidence_of(r.analyzer_id)]
     if face and all(r.status is not Status.OK for r in face) and any(
             "face" in (r.reason or "") for r in face if r.status is Status.ABSTAINED):
         out.append("No face was found (or none clear enough to examine), so the face checks could not judge.")

@@ -66,14 +66,6 @@ def _logit(p: float, clip: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _evidence(analyzer_id: str) -> frozenset[str]:
-    """What the analyzer looks at, as it declares (``AnalyzerInfo.evidence``)."""
-    from veracity.analyzers import registry
-
-    cls = registry.available().get(analyzer_id)
-    return cls.info.evidence if cls else frozenset()
-
-
 def _declared_weight(analyzer_id: str) -> float:
     from veracity.analyzers import registry
 
@@ -93,7 +85,7 @@ def _decisive(results: Sequence[AnalyzerResult]) -> tuple[AnalyzerResult, Findin
 def model_key(media_kind: str, judged_by: Collection[str]) -> str:
     """Which trained model judges a file: its media kind, split by whether an analyzer that declares ``face``
     evidence judged it."""
-    return f"{media_kind}+face" if any("face" in _evidence(a) for a in judged_by) else media_kind
+    return f"{media_kind}+face" if any("face" in _explain.evidence_of(a) for a in judged_by) else media_kind
 
 
 def fuse(
