@@ -36,7 +36,7 @@ from __future__ import annotations
 import io
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -293,20 +293,17 @@ def launder_video(info: MediaInfo, dst: Path, *, crf: int = VIDEO_CRF, max_side_
         video.pix_fmt = "yuv420p"
         video.codec_context.time_base = _TIME_BASE
         audio_packets = _encode_audio_track(Path(info.path), out) if info.has_audio else []
-        last_pts = -1
-        for time_s, rgb in _chain(first, frames):
-            pts = max(round(time_s / _TIME_BASE), last_pts + 1)
-            last_pts = pts
-            frame = av.VideoFrame.from_ndarray(_even(rgb, size), format="rgb24").reformat(format="yuv420p")
-            frame.pts, frame.time_base = pts, _TIME_BASE
-            for packet in video.encode(frame):
-                audio_packets = _mux_audio_until(out, audio_packets, packet)
-                out.mux(packet)
-        for packet in video.encode(None):
-            audio_packets = _mux_audio_until(out, audio_packets, packet)
-            out.mux(packet)
-        for packet in audio_packets:
-            out.mux(packet)
+
+        def timed_frames() -> Iterator[Any]:
+            last_pts = -1
+            for time_s, rgb in _chain(first, frames):
+                pts = max(round(time_s / _TIME_BASE), last_pts + 1)
+                last_pts = pts
+                frame = av.VideoFrame.from_ndarray(_even(rgb, size), format="rgb24").reformat(format="yuv420p")
+                frame.pts, frame.time_base = pts, _TIME_BASE
+                yield frame
+
+        _encode_interleaved(out, video, timed_frames(), audio_packets)
 
 
 _TimedFrame = tuple[float, np.ndarray]
@@ -353,6 +350,19 @@ def _encode_audio_track(src: Path, out: Any, *, max_s: float | None = None, mono
             packets.extend(stream.encode(frame))
         packets.extend(stream.encode(None))
     return packets
+
+
+def _encode_interleaved(out: Any, video: Any, frames: Iterable[Any], audio_packets: list[Any]) -> None:
+    """Encode ``frames`` on ``video`` and mux them with the already encoded audio packets in time order."""
+    for frame in frames:
+        for packet in video.encode(frame):
+            audio_packets = _mux_audio_until(out, audio_packets, packet)
+            out.mux(packet)
+    for packet in video.encode(None):
+        audio_packets = _mux_audio_until(out, audio_packets, packet)
+        out.mux(packet)
+    for packet in audio_packets:
+        out.mux(packet)
 
 
 def _mux_audio_until(out: Any, packets: list[Any], video_packet: Any) -> list[Any]:
@@ -463,23 +473,19 @@ def _neutral_video(info: MediaInfo, dst: Path, digest: str) -> None:
         video.pix_fmt = "yuv420p"
         audio_packets = (_encode_audio_track(Path(info.path), out, max_s=length_s, mono_44k=True)
                          if info.has_audio else [])
-        for k in range(count):
-            index = max(0, int(np.searchsorted(times, k / NEUTRAL_FPS + 1e-6, side="right")) - 1)
-            rgb = source[index][1]
-            if rgb.shape[:2] != (height, width):  # a stream whose frame size changes: keep the first size
-                rgb = np.asarray(Image.fromarray(rgb).resize((width, height), Image.Resampling.BILINEAR))
-            square = Image.fromarray(np.ascontiguousarray(rgb[y0 : y0 + side, x0 : x0 + side]))
-            square = square.resize((NEUTRAL_SIDE_PX, NEUTRAL_SIDE_PX), Image.Resampling.LANCZOS)
-            frame = av.VideoFrame.from_ndarray(np.asarray(square), format="rgb24").reformat(format="yuv420p")
-            frame.pts = k
-            for packet in video.encode(frame):
-                audio_packets = _mux_audio_until(out, audio_packets, packet)
-                out.mux(packet)
-        for packet in video.encode(None):
-            audio_packets = _mux_audio_until(out, audio_packets, packet)
-            out.mux(packet)
-        for packet in audio_packets:
-            out.mux(packet)
+        def square_frames() -> Iterator[Any]:
+            for k in range(count):
+                index = max(0, int(np.searchsorted(times, k / NEUTRAL_FPS + 1e-6, side="right")) - 1)
+                rgb = source[index][1]
+                if rgb.shape[:2] != (height, width):  # a stream whose frame size changes: keep the first size
+                    rgb = np.asarray(Image.fromarray(rgb).resize((width, height), Image.Resampling.BILINEAR))
+                square = Image.fromarray(np.ascontiguousarray(rgb[y0 : y0 + side, x0 : x0 + side]))
+                square = square.resize((NEUTRAL_SIDE_PX, NEUTRAL_SIDE_PX), Image.Resampling.LANCZOS)
+                frame = av.VideoFrame.from_ndarray(np.asarray(square), format="rgb24").reformat(format="yuv420p")
+                frame.pts = k
+                yield frame
+
+        _encode_interleaved(out, video, square_frames(), audio_packets)
 
 
 # --- randomised training damage (training code only) --------------------------------------------------------------
