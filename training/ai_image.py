@@ -295,14 +295,7 @@ def write_model_card(rows: Sequence[Row], meta: dict[str, Any], baseline: Path |
     """Card and metrics of the shipped model from the score file this run wrote (and the old model's, if given)."""
     from training import cards, protocol
 
-    report = protocol.evaluate(protocol.read_scores(ANALYZER_ID), rows, shortcuts=True)
-    figures = {"design": meta, "protocol": report, "train_seconds": round(seconds)}
-    old = ""
-    if baseline is not None and baseline.is_file():
-        before = protocol.evaluate(protocol.read_scores(baseline), rows)
-        figures["before_issue_13"] = before
-        old = ("\n**The model shipped before (ai_image_v1, colour statistics; commit 37ce896), the same files:**\n\n"
-               + cards.figures_table(before["unseen"]))
+    figures, old = cards.protocol_figures(ANALYZER_ID, rows, meta, baseline, seconds, "ai_image_v1, colour statistics")
     cards.write_metrics(MODELS_DIR / MODEL_FILE.replace(".json", ".metrics.json"), figures)
     size = (MODELS_DIR / MODEL_FILE).stat().st_size
     cards.write_card(MODELS_DIR / MODEL_FILE.replace(".json", ".md"), f"Model card: learned.ai_image ({MODEL_FILE})", {
@@ -329,7 +322,7 @@ def write_model_card(rows: Sequence[Row], meta: dict[str, Any], baseline: Path |
             "only, Platt from corpus-train out-of-fold scores) and grouped 5-fold CV by `source_repo` over both "
             "corpora; then the model is refitted on both corpora.",
         ],
-        "Protocol figures": [protocol.markdown(report), old],
+        "Protocol figures": [protocol.markdown(figures["protocol"]), old],
         "Sizes and speed": [
             f"Probe JSON {size:,} B; trunk 8,860,574 B (float32 ONNX, shared). Per picture 8 trunk passes of "
             "224² px whatever its size (`bench/learned_speed.py`). Cold training (features + fits) "

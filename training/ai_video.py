@@ -208,14 +208,7 @@ def to_json(fitted: Fitted, design: str, image_sha256: str) -> dict[str, Any]:
 def write_model_card(rows: Sequence[Row], meta: dict[str, Any], baseline: Path | None, seconds: float) -> None:
     from training import cards, protocol
 
-    report = protocol.evaluate(protocol.read_scores(ANALYZER_ID), rows, shortcuts=True)
-    figures = {"design": meta, "protocol": report, "train_seconds": round(seconds)}
-    old = ""
-    if baseline is not None and baseline.is_file():
-        before = protocol.evaluate(protocol.read_scores(baseline), rows)
-        figures["before_issue_13"] = before
-        old = ("\n**The model shipped before (ai_video_v1; commit 37ce896), the same files:**\n\n"
-               + cards.figures_table(before["unseen"]))
+    figures, old = cards.protocol_figures(ANALYZER_ID, rows, meta, baseline, seconds, "ai_video_v1")
     cards.write_metrics(MODELS_DIR / MODEL_FILE.replace(".json", ".metrics.json"), figures)
     names = feature_names(meta["design"])
     cards.write_card(MODELS_DIR / MODEL_FILE.replace(".json", ".md"), f"Model card: learned.ai_video ({MODEL_FILE})", {
@@ -240,7 +233,7 @@ def write_model_card(rows: Sequence[Row], meta: dict[str, Any], baseline: Path |
             "train → unseen and grouped 5-fold CV by `source_repo` over both corpora (folds shared with "
             "`learned.ai_image`, whose probe is refitted inside each fold); then refitted on both corpora.",
         ],
-        "Protocol figures": [protocol.markdown(report), old],
+        "Protocol figures": [protocol.markdown(figures["protocol"]), old],
         "Sizes and speed": [
             f"JSON {(MODELS_DIR / MODEL_FILE).stat().st_size:,} B; reads the shared 8.9 MB trunk. Per clip: 24 "
             "analysis frames for the flow features, 12 central crops and 4 × 4 frame patches through the trunk "

@@ -121,3 +121,20 @@ def record_sha256(model_file: Path, *, name: str | None = None, licence: str | N
     if text != registry.read_text(encoding="utf-8"):
         registry.write_text(text, encoding="utf-8")
     return digest
+
+
+def protocol_figures(analyzer_id: str, rows: Sequence[Any], meta: Mapping[str, Any], baseline: Path | None,
+                     seconds: float, before: str) -> tuple[dict[str, Any], str]:
+    """A trainer's metrics (design, protocol tables from its score file, training time) and, when the score file of
+    the model shipped before (``baseline``) is given, its tables too, with a markdown paragraph naming it ``before``."""
+    from training import protocol
+
+    report = protocol.evaluate(protocol.read_scores(analyzer_id), rows, shortcuts=True)
+    figures: dict[str, Any] = {"design": dict(meta), "protocol": report, "train_seconds": round(seconds)}
+    old = ""
+    if baseline is not None and baseline.is_file():
+        old_report = protocol.evaluate(protocol.read_scores(baseline), rows)
+        figures["before_issue_13"] = old_report
+        old = (f"\n**The model shipped before ({before}; commit 37ce896), the same files:**\n\n"
+               + figures_table(old_report["unseen"]))
+    return figures, old
