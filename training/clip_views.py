@@ -15,7 +15,6 @@ A view of a clip is ``aug:<i>`` (the ``i``-th randomised re-encoding, ``random_l
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import inspect
 import sys
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from training import picture_views
-from training.corpora import Row, read_both
+from training.corpora import Row
 
 CATEGORIES = ("video", "face_video")
 CLIP_AUGS = 2
@@ -153,16 +152,8 @@ def run(rows: Sequence[Row], views: Sequence[str], jobs: int) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     from training import corpora
 
-    parser = argparse.ArgumentParser(prog="python -m training.clip_views")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--views", nargs="+", default=["aug", "plain", "laundered", "neutral"])
-    parser.add_argument("--corpus", choices=["train", "unseen", "both"], default="both")
-    parser.add_argument("--categories", nargs="+", default=list(CATEGORIES))
-    corpora.add_arguments(parser)
-    args = parser.parse_args(argv)
-    train, unseen = corpora.from_arguments(args)
-    rows = [r for r in read_both(train, unseen, categories=args.categories) if args.corpus in ("both", r.corpus)]
-    run(rows, args.views, args.jobs)
+    rows, views, jobs = corpora.view_job("python -m training.clip_views", CATEGORIES, argv)
+    run(rows, views, jobs)
 
 
 if __name__ == "__main__":

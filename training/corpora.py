@@ -139,3 +139,19 @@ def from_arguments(args: argparse.Namespace) -> tuple[Path, Path]:
     """The (train, unseen) folders named on the command line, or the defaults."""
     return (Path(args.train_corpus) if args.train_corpus else default_corpus("train"),
             Path(args.unseen_corpus) if args.unseen_corpus else default_corpus("unseen"))
+
+
+def view_job(prog: str, categories: Sequence[str],
+             argv: Sequence[str] | None = None) -> tuple[list[Row], list[str], int]:
+    """The command line of a view extractor (``training.picture_views``, ``training.clip_views``): the rows to
+    extract (``--corpus``, ``--categories``), the views and the number of jobs."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--views", nargs="+", default=["aug", "plain", "laundered", "neutral"])
+    parser.add_argument("--corpus", choices=["train", "unseen", "both"], default="both")
+    parser.add_argument("--categories", nargs="+", default=list(categories))
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    train, unseen = from_arguments(args)
+    rows = [r for r in read_both(train, unseen, categories=args.categories) if args.corpus in ("both", r.corpus)]
+    return rows, list(args.views), int(args.jobs)

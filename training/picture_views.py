@@ -16,7 +16,6 @@ Each view is stored as its per-patch trunk features (``patches x 1768`` float16,
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import inspect
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.corpora import Row, read_both
+from training.corpora import Row
 
 CATEGORIES = ("image", "video", "face_video")
 IMAGE_AUGS = 3  # randomised damages per still picture
@@ -157,17 +156,8 @@ def one_thread() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     from training import corpora
 
-    parser = argparse.ArgumentParser(prog="python -m training.picture_views")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--views", nargs="+", default=["aug", "plain", "laundered", "neutral"])
-    parser.add_argument("--corpus", choices=["train", "unseen", "both"], default="both")
-    parser.add_argument("--categories", nargs="+", default=list(CATEGORIES))
-    corpora.add_arguments(parser)
-    args = parser.parse_args(argv)
-    train, unseen = corpora.from_arguments(args)
-    rows = [r for r in read_both(train, unseen, categories=args.categories)
-            if args.corpus in ("both", r.corpus)]
-    run(rows, args.views, args.jobs)
+    rows, views, jobs = corpora.view_job("python -m training.picture_views", CATEGORIES, argv)
+    run(rows, views, jobs)
 
 
 if __name__ == "__main__":
