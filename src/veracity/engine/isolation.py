@@ -85,6 +85,9 @@ class Worker:
         self._reply: tuple[str, Any] | None = None
         self._closed = False
         self._on_progress: Callable[[Any], None] | None = None
+        # A forkserver child's exit status can be read once: a second thread reaping it at the same time reads
+        # EOF (exit code 255), so reaping is serialised.
+        self._reap_lock = threading.Lock()
         _live.add(self)
 
     @property
@@ -106,7 +109,7 @@ class Worker:
     def ready(self) -> bool:
         """The call has an answer, or the process is gone (progress messages are handed on meanwhile)."""
         self._pump()
-        return self._unsent is not None or self._reply is not None or self._closed or not self.process.is_alive()
+        return self._unsent is not None or self._reply is not None or self._closed or not self._alive()
 
     def _pump(self) -> None:
         try:
@@ -136,11 +139,11 @@ class Worker:
             if status == "ok":
                 return Outcome(key, value=payload, seconds=seconds), True
             return Outcome(key, error=payload, code=status, seconds=seconds), status != MEMORY
-        if not self._closed and self.process.is_alive():  # overdue
+        if not self._closed and self._alive():  # overdue
             self.kill()
             return Outcome(key, error=f"stopped after the {time_limit_s:g} s per-file time limit", code=TIMEOUT,
                            seconds=seconds), False
-        self.process.join(5.0)
+        self._reap(5.0)
         return Outcome(key, error=self._crash_reason(), code=CRASHED, seconds=seconds), False
 
     def run(self, call: Call, time_limit_s: float | None = None,
@@ -162,18 +165,26 @@ class Worker:
                 os.kill(self.process.pid, signal.SIGKILL)
         except OSError:
             pass  # already gone
-        self.process.join(5.0)
+        self._reap(5.0)
         _live.discard(self)
 
     def close(self) -> None:
         """Stop an idle worker: it leaves its loop when the pipe closes; a busy or stuck one is killed."""
-        if self.call is None and self.process.is_alive():
+        if self.call is None and self._alive():
             self._conn.close()
-            self.process.join(2.0)
-        if self.process.is_alive():
+            self._reap(2.0)
+        if self._alive():
             self.kill()
         self._conn.close()
         _live.discard(self)
+
+    def _alive(self) -> bool:
+        with self._reap_lock:
+            return self.process.is_alive()
+
+    def _reap(self, timeout_s: float) -> None:
+        with self._reap_lock:
+            self.process.join(timeout_s)
 
     def _crash_reason(self) -> str:
         code = self.process.exitcode
