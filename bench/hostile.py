@@ -53,6 +53,50 @@ def _time_v(stderr: str) -> dict[str, float]:
             "cpu_s": grab("User time (seconds)") + grab("System time (seconds)")}
 
 
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def _hwm_and_cpu(pid: int) -> tuple[float, float]:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        fields = (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split())
+    except OSError:
+        return 0.0, 0.0
+    hwm = next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0.0)
+    return hwm, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _run_watched(command: list[str]) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run ``command``; also the peak RSS (VmHWM) and CPU seconds of every process under it, sampled every 0.2 s."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak, cpu = 0.0, {}
+    deadline = time.monotonic() + 1800
+    while process.poll() is None and time.monotonic() < deadline:
+        for pid in _descendants(process.pid):
+            hwm, seconds = _hwm_and_cpu(pid)
+            peak = max(peak, hwm)
+            cpu[pid] = max(cpu.get(pid, 0.0), seconds)
+        time.sleep(0.2)
+    if process.poll() is None:
+        process.kill()
+    out, err = process.communicate()
+    return subprocess.CompletedProcess(command, process.returncode, out, err), peak, sum(cpu.values())
+
+
 def run_files(cases: list[str], as_limit_mb: int | None) -> list[dict[str, object]]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="veracity-hostile-") as tmp:
@@ -66,15 +110,20 @@ def run_files(cases: list[str], as_limit_mb: int | None) -> list[dict[str, objec
             command = ["/usr/bin/time", "-v", *VERACITY, "check", str(path), "-q", "--json", str(out)]
             if as_limit_mb:
                 command = ["prlimit", f"--as={as_limit_mb * 1024**2}", *command]
-            run = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+            run, tree_peak_mb, tree_cpu_s = _run_watched(command)
             errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
             verdict = None
             if run.returncode == 0 and out.exists():
                 report = json.loads(out.read_text())
                 verdict = f"{report['verdict']['label']} ({report['verdict']['p_synthetic']:.2f})"
+            timed = _time_v(run.stderr)
+            # check runs the file in an engine worker (a child of the fork server, not of the command), so the peak
+            # is the largest VmHWM seen over the whole process tree, sampled while it runs
+            timed["peak_rss_mb"] = max(timed["peak_rss_mb"], tree_peak_mb)
+            timed["cpu_s"] = max(timed["cpu_s"], tree_cpu_s)
             row = {"case": case, "bytes": size, "build_s": round(built_s, 1), "exit": run.returncode,
                    "verdict": verdict, "reason": errors[0].replace(str(path), name) if errors else None,
-                   **{k: round(v, 1) for k, v in _time_v(run.stderr).items()}, "load_1min": os.getloadavg()[0]}
+                   **{k: round(v, 1) for k, v in timed.items()}, "load_1min": round(os.getloadavg()[0], 1)}
             rows.append(row)
             print(json.dumps(row), flush=True)
             if path.is_file():
