@@ -74,8 +74,8 @@ def evaluate_run(bench: Mapping[str, Any], rows: Sequence[corpora.Row], variant:
         out["shortcuts"] = {}
         for name, by_key in scores.items():
             per_category = {}
-            for category in sorted({r.category for r in usable}) + ["all"]:
-                members = [r for r in usable if r.key in by_key and category in ("all", r.category)]
+            for category in sorted({r.category for r in usable}):  # not pooled: formats differ by category
+                members = [r for r in usable if r.key in by_key and r.category == category]
                 if len({r.y for r in members}) == 2:
                     per_category[category] = metrics.shortcut_checks(
                         [r.y for r in members], [by_key[r.key] for r in members], [properties[r.key] for r in members])
