@@ -4,8 +4,9 @@
     .venv/bin/python bench/hostile.py files [--cases a,b] [--as-limit-mb 4096] [--json out.json]
     .venv/bin/python bench/hostile.py server [--slow 1000] [--body-mib 512] [--json out.json]
 
-``files``: each crafted case (veracity.testing.hostile) is built in a temporary folder and checked alone under
-``/usr/bin/time -v``: exit code, the one-line reason, peak RSS (max resident set size), wall and CPU seconds. The
+``files``: each crafted case (veracity.testing.hostile) is built in a temporary folder and checked alone
+(``process_tree.run_watched``): exit code, the one-line reason, peak RSS (the largest of any process under the
+command, the engine worker included), wall and CPU seconds. The
 target is exit 0 with a verdict or exit 3 with one line, peak RSS <= 1.5 GB and wall <= 60 s. ``--as-limit-mb`` runs
 each case under ``prlimit --as`` so a regression cannot take the machine down.
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -32,69 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from process_tree import run_watched  # noqa: E402  (bench/, the script's folder)
+
 from veracity.testing import hostile as _hostile  # noqa: E402
 
 VERACITY = [sys.executable, "-m", "veracity"]
-
-
-def _time_v(stderr: str) -> dict[str, float]:
-    def grab(label: str) -> float:
-        found = re.search(rf"{re.escape(label)}: ([\d.:]+)", stderr)
-        if not found:
-            return float("nan")
-        value = found.group(1)
-        if ":" in value:  # h:mm:ss or m:ss
-            parts = [float(p) for p in value.split(":")]
-            return sum(p * 60**i for i, p in enumerate(reversed(parts)))
-        return float(value)
-
-    return {"peak_rss_mb": grab("Maximum resident set size (kbytes)") / 1024,
-            "wall_s": grab("Elapsed (wall clock) time (h:mm:ss or m:ss)"),
-            "cpu_s": grab("User time (seconds)") + grab("System time (seconds)")}
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack.extend(children.get(pid, []))
-    return found
-
-
-def _hwm_and_cpu(pid: int) -> tuple[float, float]:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        fields = (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split())
-    except OSError:
-        return 0.0, 0.0
-    hwm = next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0.0)
-    return hwm, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _run_watched(command: list[str]) -> tuple[subprocess.CompletedProcess[str], float, float]:
-    """Run ``command``; also the peak RSS (VmHWM) and CPU seconds of every process under it, sampled every 0.2 s."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak, cpu = 0.0, {}
-    deadline = time.monotonic() + 1800
-    while process.poll() is None and time.monotonic() < deadline:
-        for pid in _descendants(process.pid):
-            hwm, seconds = _hwm_and_cpu(pid)
-            peak = max(peak, hwm)
-            cpu[pid] = max(cpu.get(pid, 0.0), seconds)
-        time.sleep(0.2)
-    if process.poll() is None:
-        process.kill()
-    out, err = process.communicate()
-    return subprocess.CompletedProcess(command, process.returncode, out, err), peak, sum(cpu.values())
 
 
 def run_files(cases: list[str], as_limit_mb: int | None) -> list[dict[str, object]]:
@@ -107,20 +49,16 @@ def run_files(cases: list[str], as_limit_mb: int | None) -> list[dict[str, objec
             built_s = time.monotonic() - started
             size = path.stat().st_size if path.is_file() else 0
             out = Path(tmp) / f"{case}.json"
-            command = ["/usr/bin/time", "-v", *VERACITY, "check", str(path), "-q", "--json", str(out)]
+            command = [*VERACITY, "check", str(path), "-q", "--json", str(out)]
             if as_limit_mb:
                 command = ["prlimit", f"--as={as_limit_mb * 1024**2}", *command]
-            run, tree_peak_mb, tree_cpu_s = _run_watched(command)
+            run = run_watched(command)
             errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
             verdict = None
             if run.returncode == 0 and out.exists():
                 report = json.loads(out.read_text())
                 verdict = f"{report['verdict']['label']} ({report['verdict']['p_synthetic']:.2f})"
-            timed = _time_v(run.stderr)
-            # check runs the file in an engine worker (a child of the fork server, not of the command), so the peak
-            # is the largest VmHWM seen over the whole process tree, sampled while it runs
-            timed["peak_rss_mb"] = max(timed["peak_rss_mb"], tree_peak_mb)
-            timed["cpu_s"] = max(timed["cpu_s"], tree_cpu_s)
+            timed = {"peak_rss_mb": run.peak_rss_mb, "wall_s": run.wall_s, "cpu_s": run.cpu_s}
             row = {"case": case, "bytes": size, "build_s": round(built_s, 1), "exit": run.returncode,
                    "verdict": verdict, "reason": errors[0].replace(str(path), name) if errors else None,
                    **{k: round(v, 1) for k, v in timed.items()}, "load_1min": round(os.getloadavg()[0], 1)}

@@ -7,8 +7,9 @@ loading included, as a user sees it), once with this checkout's code and once wi
 (checked out into a temporary `git worktree`, run with the same virtual environment through ``PYTHONPATH``);
 old and new alternate file by file, so load from other programs falls on both. Reported per file and code:
 wall seconds of the process, analysis seconds (the report's own ``seconds``: probe + analyzers + fusion), peak
-RSS of the process (``wait4``), its CPU seconds (user + system: on a busy machine a steadier measure than wall
-time), the slowest analyzers, and the verdict.
+RSS (the largest of any process under the command, the engine worker that analyses the file included:
+``process_tree.run_watched``), CPU seconds summed over them (user + system: on a busy machine a steadier measure
+than wall time), the slowest analyzers, and the verdict.
 
 The files are a fixed list from the two corpora (``--corpus``, ``--train-corpus``). Where the corpora have no such
 file it is built from real material in a cache folder (never in the repository) and the table says how:
@@ -38,6 +39,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from process_tree import run_watched  # bench/, the script's folder
 
 REPO = Path(__file__).resolve().parents[1]
 OLD_COMMIT = "37ce896"  # the code before issue 14
@@ -155,17 +158,11 @@ def run_check(path: Path, pythonpath: Path, profile: str, work: Path) -> dict[st
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     command = [sys.executable, "-m", "veracity", "check", str(path), "--json", str(report_path), "--quiet",
                "--profile", profile]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=work)
-    assert process.stderr is not None
-    stderr = process.stderr.read()
-    _pid, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    out: dict[str, Any] = {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-                           "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-                           "exit": os.waitstatus_to_exitcode(status)}
+    run = run_watched(command, env=env, cwd=work)
+    out: dict[str, Any] = {"wall_s": round(run.wall_s, 2), "cpu_s": round(run.cpu_s, 2),
+                           "peak_rss_mb": round(run.peak_rss_mb, 1), "exit": run.returncode}
     if not report_path.exists():
-        out["error"] = stderr.decode(errors="replace")[-400:]
+        out["error"] = run.stderr[-400:]
         return out
     report = json.loads(report_path.read_text())
     report_path.unlink()
