@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -81,6 +82,22 @@ def test_schema_and_analyzers_commands() -> None:
     assert listing.returncode == 0 and "image.ela" in listing.stdout and "provenance.metadata" in listing.stdout
 
 
+def test_analyzers_says_what_each_profile_skips_and_which_are_not_installed(tmp_path: Path) -> None:
+    from veracity.analyzers import registry
+    from veracity.config import PROFILE_MAX_COST, Profile
+
+    env = {**os.environ, "COLUMNS": "200", "VERACITY_MODEL_DIR": str(tmp_path / "no-models")}
+    listing = subprocess.run([sys.executable, "-m", "veracity", "analyzers"], capture_output=True, text=True, env=env,
+                             timeout=120).stdout
+    slow = sorted(a for a, cls in registry.available().items() if cls.info.cost > PROFILE_MAX_COST[Profile.DEFAULT])
+    assert slow and f"default profile skips as slow: {', '.join(slow)}" in listing
+    fetched = sorted(a for a, cls in registry.available().items()
+                     if cls.info.missing(tmp_path / "no-models") is not None)  # models fetched into an empty store
+    assert fetched, "a fetched model is declared by some analyzer"
+    line = next(line for line in listing.splitlines() if line.startswith("not installed"))
+    assert all(a in line for a in fetched) and "image.ela" not in line
+
+
 def test_version_flag_prints_the_version() -> None:
     from veracity import __version__
 
@@ -88,23 +105,51 @@ def test_version_flag_prints_the_version() -> None:
     assert run.returncode == 0 and run.stdout.strip() == f"veracity {__version__}"
 
 
-def test_terminal_leads_with_the_largest_contribution_and_shows_the_sum() -> None:
-    run = veracity("check", str(SAMPLES / "camera_photo.jpg"), "--json", "-")
-    report = json.loads(run.stdout)
-    shown = veracity("check", str(SAMPLES / "camera_photo.jpg"))
+@pytest.fixture(scope="module")
+def every_kind(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One file per fusion model, made in code: a camera photo, a picture whose metadata declares its generator
+    (decisive), a clip without a face, a clip of a face, synthetic speech."""
+    folder = tmp_path_factory.mktemp("every_kind")
+    files = {name: SAMPLES / name for name in ("camera_photo.jpg", "generated_parameters.png", "moving_shapes.mp4")}
+    pytest.importorskip("mediapipe")
+    from training.manipulations.face_swap import astronaut_clip, write_clip
+
+    files["face.mp4"] = write_clip(folder / "face.mp4", astronaut_clip(frames=24))
+    from veracity.testing import sound
+
+    if sound.has_espeak():
+        files["speech.wav"] = sound.espeak(folder / "speech.wav")
+    return files
+
+
+@pytest.mark.parametrize("name", ["camera_photo.jpg", "generated_parameters.png", "moving_shapes.mp4", "face.mp4",
+                                  "speech.wav"])
+def test_terminal_leads_with_the_largest_contribution_and_shows_the_sum(every_kind: dict[str, Path], name: str,
+                                                                         tmp_path: Path) -> None:
+    if name not in every_kind:
+        pytest.skip("espeak-ng is not installed (scripts/install-system-deps.sh)")
+    out = tmp_path / "report.json"
+    shown = veracity("check", str(every_kind[name]), "--json", str(out))
     assert shown.returncode == 0, shown.stderr
+    verdict = json.loads(out.read_text())["verdict"]
     lines = shown.stdout.splitlines()
+    assert any(f"— {verdict['p_synthetic']:.0%} likely AI-made" in line for line in lines)  # the banner
+    assert "Why this verdict" in shown.stdout or "Why inconclusive" in shown.stdout
+    assert "Canon Canon" not in shown.stdout
+    if not verdict["contributions"]:
+        assert "What weighed" not in shown.stdout
+        return
     start = next(i for i, line in enumerate(lines) if "What weighed" in line)
-    lead = report["verdict"]["contributions"][0]
-    assert lead["name"] in lines[start + 1] and f"{abs(lead['log_odds']):.2f}" in lines[start + 1]
+    lead = max(verdict["contributions"], key=lambda c: (c["decisive"], abs(c["log_odds"])))
+    assert lead["name"] in lines[start + 1]
     end = next(i for i in range(start, len(lines)) if "total →" in lines[i])
-    assert f"{report['verdict']['p_synthetic']:.0%}" in lines[end]
+    assert f"total → {verdict['p_synthetic']:.0%} likely AI-made" in lines[end]
     # the rows shown (contributions, the rest folded into one line, the starting point) add up to the total
     rows = [m.group(1) for line in lines[start + 1:end + 1] if (m := re.match(r"^ {4}\s*([+−]\d+\.\d\d) ", line))]
     values = [float(v.replace("−", "-")) for v in rows]
-    assert round(sum(values[:-1]), 2) == values[-1]  # exactly, as printed
-    assert "Why this verdict" in shown.stdout or "Why inconclusive" in shown.stdout
-    assert "Canon Canon" not in shown.stdout
+    assert abs(values[0]) == pytest.approx(round(abs(lead["log_odds"]), 2), abs=0.011)  # the lead row is the largest
+    assert round(sum(values[:-1]), 2) == values[-1] == round(verdict["log_odds"], 2)  # exactly, as printed
+    assert f"{1 / (1 + math.exp(-values[-1])):.0%}" == f"{verdict['p_synthetic']:.0%}"  # the sum is the banner's
 
 
 @pytest.mark.skipif(not any(Path(p).exists() for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser")),

@@ -94,7 +94,11 @@ def test_zero_weight_and_neutral_findings_are_context_after_all_evidence(monkeyp
     assert all(ref.log_odds == 0 for ref in verdict.evidence if ref.context)
 
 
-def test_why_says_what_was_missing_in_plain_words() -> None:
+def test_why_says_what_was_missing_in_plain_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    from veracity.fusion import _explain
+
+    not_here = {"learned.mesonet": ("needs the mesonet4_df model", "veracity models fetch mesonet4_df")}
+    monkeypatch.setattr(_explain, "cannot_run", not_here.get)
     no_face = "no face was found in 12 sampled frame(s)"
     results = [
         _result("image.ela", 0.6),
@@ -104,10 +108,14 @@ def test_why_says_what_was_missing_in_plain_words() -> None:
         _result("learned.ai_image", None, status=Status.MISSING_DEPENDENCY, reason="needs onnxruntime"),
         _result("provenance.metadata", None, _finding("provenance.metadata.none", Direction.NEUTRAL, 0.0)),
     ]
-    verdict = fuse(results, MediaKind.IMAGE, skipped=["learned.mesonet"])
+    verdict = fuse(results, MediaKind.IMAGE, skipped=["learned.mesonet", "learned.face_video_temporal"])
     text = " ".join(verdict.missing)
     assert "No face was found" in text and "Content Credentials" in text and "stripped" in text
-    assert "could not run (needs onnxruntime)" in text and "thorough profile" in text
+    assert "could not run (needs onnxruntime)" in text
+    slow, absent = _explain.plain_name("learned.face_video_temporal"), _explain.plain_name("learned.mesonet")
+    # a profile skips the slow one; the one without its model is named with what to do, not sent to --profile
+    assert f"Skipped as slow in this profile: {slow} (use the thorough profile" in text
+    assert f"{absent} is not installed here, so no profile runs it (veracity models fetch mesonet4_df)" in text
     assert "learned.ai_image" not in text and "learned.mesonet" not in text  # plain names, no ids
     assert verdict.would_settle and any("original file" in line for line in verdict.would_settle)
 
@@ -140,3 +148,28 @@ def test_printed_rows_add_up_to_the_printed_total() -> None:
     many = [0.333, 0.333, 0.333, -0.004, 1.0449]
     assert round(sum(shown_rounded(many, sum(many))), 2) == round(sum(many), 2)
     assert shown_rounded([], 0.0) == []
+
+
+def test_when_no_check_weighs_the_headline_says_so_instead_of_counting_zero_pulls(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from veracity.fusion import v1
+
+    models = dict(trained_models())
+    models["audio"] = dataclasses.replace(models["audio"], weights={"audio.voice_forensics": 0.0})
+    monkeypatch.setattr(v1, "trained_models", lambda: models)
+    verdict = fuse([_result("audio.voice_forensics", 0.9)], MediaKind.AUDIO)
+    assert verdict.label is VerdictLabel.INCONCLUSIVE and verdict.contributions
+    assert verdict.explanation.startswith("No check weighed either way")
+    assert "starting point" in verdict.explanation and "0 check(s)" not in verdict.explanation
+    assert one_line(verdict) == "No check weighed either way: the model's starting point."
+
+
+def test_a_title_keeps_its_acronym_inside_a_sentence() -> None:
+    from veracity.fusion._explain import in_sentence
+
+    assert in_sentence("Blinking") == "blinking"
+    assert in_sentence("AI-generated picture detector") == "AI-generated picture detector"
+    verdict = fuse([_result("learned.ai_image", 0.999)], MediaKind.IMAGE)
+    assert "Weighing most: AI-generated" in verdict.explanation

@@ -78,6 +78,16 @@ class AnalyzerInfo:
         return None
 
 
+def coverage(start_s: float, end_s: float, clip_s: float | None) -> str | None:
+    """"covered 0.0–2.9 s of a 10.4-s clip" when an analyzer looked at only part of a timed file, else None.
+
+    Analyzers that sample part of a clip say so in their message and put ``covered_s: [start, end]`` in the
+    finding's data, which the web page's timeline reads."""
+    if not clip_s or (start_s < 0.5 and end_s > clip_s - 0.5):
+        return None
+    return f"covered {start_s:.1f}–{end_s:.1f} s of a {clip_s:.1f}-s clip"
+
+
 class AnalysisCancelled(Exception):  # noqa: N818 - control flow, not an error the user sees
     """Raised inside an analyzer's thread once the scanner has given up on it (time limit, or the file is done)."""
 

@@ -201,7 +201,7 @@ def run_check(
         from veracity.report.pdf import html_to_pdf
 
         try:
-            html_to_pdf(render_html(reports), pdf_out)
+            html_to_pdf(render_html(reports, for_print=True), pdf_out)
         except VeracityError as exc:
             failures[str(pdf_out)] = str(exc)
             _fail(err, str(pdf_out), str(exc))

@@ -86,22 +86,31 @@ def list_analyzers(
     from rich.table import Table
 
     from veracity.analyzers import registry
-    from veracity.config import Settings
+    from veracity.config import PROFILE_MAX_COST, Settings
 
     if markdown:
         sys.stdout.write(registry.markdown_table())
         return
     store = Settings.from_env().model_dir
     table = Table(title="Analyzers")
-    for column in ("id", "version", "media", "cost", "dependencies", "summary"):
+    for column in ("id", "version", "media", "profiles", "dependencies", "summary"):
         table.add_column(column, overflow="fold")
+    absent: list[str] = []
     for analyzer_id, cls in sorted(registry.available().items()):
         info = cls.info
         missing = info.missing(store)
         deps = "[green]ok[/]" if missing is None else f"[red]{escape(missing[0])}[/] ({escape(missing[1])})"
+        absent += [analyzer_id] if missing else []
         kinds = ",".join(sorted(k.value for k in info.media_kinds))
-        table.add_row(analyzer_id, info.version, kinds, str(info.cost), deps, info.summary)
-    Console().print(table)
+        profiles = ", ".join(p.value for p, most in PROFILE_MAX_COST.items() if info.cost <= most)
+        table.add_row(analyzer_id, info.version, kinds, profiles, deps, info.summary)
+    console = Console()
+    console.print(table)
+    for profile, most in PROFILE_MAX_COST.items():
+        slow = sorted(a for a, cls in registry.available().items() if cls.info.cost > most)
+        console.print(f"{profile.value} profile skips as slow: {', '.join(slow) or 'none'}", highlight=False)
+    if absent:
+        console.print(f"[red]not installed, so no profile runs them:[/] {', '.join(absent)} (see dependencies)")
 
 
 @app.command()

@@ -107,6 +107,11 @@ def describe(results: Sequence[AnalyzerResult], contribution: Contribution) -> C
     })
 
 
+def in_sentence(name: str) -> str:
+    """A title inside a sentence: "Blinking" -> "blinking", but "AI-generated picture detector" keeps its acronym."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
 def evidence_of(analyzer_id: str) -> frozenset[str]:
     """What the analyzer looks at, as it declares (``AnalyzerInfo.evidence``)."""
     from veracity.analyzers import registry
@@ -148,11 +153,23 @@ def missing(results: Sequence[AnalyzerResult], media: MediaInfo | None, media_ki
                     Status.TIMEOUT: "ran out of time"}[r.status]
             reason = f" ({r.reason})" if r.reason else ""
             out.append(f"{plain_name(r.analyzer_id)} {what}{reason}.")
-    if skipped:
-        names = [plain_name(a) for a in skipped]
+    slow = [a for a in skipped if cannot_run(a) is None]
+    if slow:
+        names = [plain_name(a) for a in slow]
         out.append(f"Skipped as slow in this profile: {_joined(names)} (use the thorough profile to include "
                    f"{'it' if len(names) == 1 else 'them'}).")
+    for a in skipped:
+        if (why := cannot_run(a)) is not None:
+            out.append(f"{plain_name(a)} is not installed here, so no profile runs it ({why[1]}).")
     return tuple(out)
+
+
+def cannot_run(analyzer_id: str) -> tuple[str, str] | None:
+    """Why the analyzer cannot run on this installation (reason, hint), or None (``AnalyzerInfo.missing``)."""
+    from veracity.analyzers import registry
+
+    cls = registry.available().get(analyzer_id)
+    return cls.info.missing() if cls is not None else None
 
 
 def would_settle(results: Sequence[AnalyzerResult], media: MediaInfo | None,
@@ -175,7 +192,8 @@ def one_line(verdict: Verdict) -> str:
     weighed = [c for c in verdict.contributions if abs(c.log_odds) >= ZERO or c.decisive]
     if verdict.label is VerdictLabel.INCONCLUSIVE or not weighed:
         if not weighed:
-            return "No check could judge this file."
+            return ("No check could judge this file." if not verdict.contributions else
+                    "No check weighed either way: the model's starting point.")
         up = sum(1 for c in weighed if c.log_odds > 0)
         return f"Too weak or mixed to call: {up} check(s) towards AI, {len(weighed) - up} towards a real capture."
     lead = weighed[0]

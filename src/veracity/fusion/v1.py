@@ -167,8 +167,8 @@ def _headline(label: VerdictLabel, contributions: Sequence[Contribution], p: flo
               judged_as: str) -> str:
     weighed = [c for c in contributions if abs(c.log_odds) >= _explain.ZERO]
     leader = weighed[0] if weighed else None
-    most = f" Weighing most: {leader.name.lower()}" + (f" ({leader.reason.rstrip('.')})." if leader.reason else ".") \
-        if leader else ""
+    most = f" Weighing most: {_explain.in_sentence(leader.name)}" + (
+        f" ({leader.reason.rstrip('.')})." if leader.reason else ".") if leader else ""
     if label is VerdictLabel.AI_GENERATED:
         return "The combined evidence points to AI generation or manipulation." + most
     if label is VerdictLabel.AUTHENTIC:
@@ -176,6 +176,10 @@ def _headline(label: VerdictLabel, contributions: Sequence[Contribution], p: flo
     towards_ai = sum(1 for c in weighed if c.log_odds > 0)
     towards_real = len(weighed) - towards_ai
     low, high = band
+    if not weighed:
+        return (f"No check weighed either way: the {len(contributions)} that gave a score carry no weight in the "
+                f"model for {judged_as}, so the probability stays at the model's starting point, {p:.0%}, inside "
+                f"the {low:.0%}–{high:.0%} band where {judged_as} are called inconclusive.")
     return (f"The evidence is too weak or too mixed to call: {towards_ai} check(s) pulled towards AI and "
             f"{towards_real} towards a real capture, landing at {p:.0%}, inside the {low:.0%}–{high:.0%} band where "
             f"{judged_as} are called inconclusive.")

@@ -37,8 +37,10 @@ def _css() -> str:
     return resources.files("veracity.report").joinpath("report.css").read_text(encoding="utf-8")
 
 
-def render_html(reports: list[Report], title: str = "Veracity report") -> str:
-    pictures = _Pictures(batch=len(reports) > 1)
+def render_html(reports: list[Report], title: str = "Veracity report", *, for_print: bool = False) -> str:
+    """The report page; ``for_print`` (the PDF) inlines its pictures as JPEG at print size, which Chromium embeds as
+    they are (a lossless PNG is embedded raw and makes a PDF of several megabytes per picture)."""
+    pictures = _Pictures(batch=len(reports) > 1, for_print=for_print)
     body = "\n".join(_render_one(r, i, pictures) for i, r in enumerate(reports))
     if len(reports) > 1:
         body = _index(reports) + body
@@ -55,10 +57,12 @@ def render_html(reports: list[Report], title: str = "Veracity report") -> str:
 class _Pictures:
     """Each evidence picture once, shown small in its card; a click enlarges it to the window (CSS ``:target``, no
     script) and a second click closes it. One file keeps its pictures lossless; a batch re-encodes them as WebP
-    (quality 75), which keeps a dozen files within a few megabytes."""
+    (quality 75), which keeps a dozen files within a few megabytes; print (PDF) as JPEG (quality 80, at most
+    1200 px, about 150 dpi across A4)."""
 
-    def __init__(self, *, batch: bool) -> None:
-        self.batch = batch
+    def __init__(self, *, batch: bool, for_print: bool = False) -> None:
+        self.lossy: tuple[str, int, int | None] | None = (  # (format, quality, longest side in px)
+            ("JPEG", 80, 1200) if for_print else ("WEBP", 75, None) if batch else None)
         self._seen: dict[str, str] = {}  # artifact sha256 -> the id of the figure that shows it
 
     def figure(self, artifact: Artifact, back: str) -> str:
@@ -68,11 +72,12 @@ class _Pictures:
             return (f"<p class='muted'><a href='#{self._seen[artifact.sha256]}'>{_e(artifact.description)}</a> "
                     "(the same picture as above)</p>")
         mime, content = artifact.mime_type, artifact.content
-        if self.batch and mime in ("image/png", "image/jpeg"):
+        if self.lossy is not None and mime in ("image/png", "image/jpeg"):
             try:
-                smaller = reencode(content, fmt="WEBP", quality=75)
+                fmt, quality, side = self.lossy
+                smaller = reencode(content, fmt=fmt, quality=quality, max_side_px=side)
                 if len(smaller) < len(content):
-                    mime, content = "image/webp", smaller
+                    mime, content = f"image/{fmt.lower()}", smaller
             except OSError:  # not a picture Pillow reads: keep it as it is
                 pass
         anchor = self._seen[artifact.sha256] = f"pic-{len(self._seen)}"

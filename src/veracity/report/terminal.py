@@ -68,8 +68,9 @@ def print_details(console: Console, report: Report, top: int = 5) -> None:
             reason = f": {c.reason}" if c.reason else ""
             console.print(f"    {_signed(next(printed))} {arrow} {escape(c.name or c.analyzer_id)}{escape(reason)}")
         if rest:
-            console.print(f"    {_signed(next(printed))}   {len(rest)} more check(s), each adding "
-                          f"{max(abs(c.log_odds) for c in rest):.2f} or less")
+            most = max(abs(c.log_odds) for c in rest)
+            what = f"each adding {most:.2f} or less" if most >= ZERO else "that carry no weight here"
+            console.print(f"    {_signed(next(printed))}   {len(rest)} more check(s), {what}")
         if not decisive:
             console.print(f"    {_signed(next(printed))}   starting point of the model"
                           + escape(f" for {verdict.judged_as}" if verdict.judged_as else ""))

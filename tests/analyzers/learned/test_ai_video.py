@@ -126,6 +126,16 @@ def test_analyzer_runs_end_to_end_on_mp4_and_gif(clips: dict[str, Path], tmp_pat
         assert result.artifacts[0].content.startswith(b"\x89PNG")
 
 
+def test_a_clip_longer_than_it_reads_says_which_span_it_covered(clips: dict[str, Path], tmp_path: Path) -> None:
+    whole = _analyze(clips["smooth_10"]).findings[0]
+    assert "covered" not in whole.message and "covered_s" not in whole.data
+    long_clip = _mp4(tmp_path / "long.mp4", _pan(10.0, seconds=8.0), 10.0)
+    finding = _analyze(long_clip).findings[0]
+    start, end = finding.data["covered_s"]
+    assert start < 0.5 and end < 7.5
+    assert f"covered {start:.1f}–{end:.1f} s of a {probe(long_clip).duration_s:.1f}-s clip" in finding.message
+
+
 def test_trunk_drift_is_higher_for_reinvented_texture(clips: dict[str, Path]) -> None:
     """The early-depth trunk features of a clip whose fine texture is re-drawn every frame drift more from frame to
     frame than those of a smooth camera pan."""

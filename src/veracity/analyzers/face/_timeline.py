@@ -19,8 +19,10 @@ def _colour(level: float) -> tuple[int, int, int]:
     return int(r), int(g), int(b)
 
 
-def draw_timeline(track: Any, duration_s: float, outcomes: dict[str, tuple[str, SignalOutcome]]) -> np.ndarray:
-    """One picture for one face track; ``outcomes`` maps signal name → (label, outcome)."""
+def draw_timeline(track: Any, duration_s: float, outcomes: dict[str, tuple[str, SignalOutcome]], *,
+                  note: str = "") -> np.ndarray:
+    """One picture for one face track; ``outcomes`` maps signal name → (label, outcome); ``note`` joins the title
+    (e.g. how much of the clip the face checks covered)."""
     from PIL import Image, ImageDraw
 
     rows = list(outcomes.items())
@@ -43,7 +45,7 @@ def draw_timeline(track: Any, duration_s: float, outcomes: dict[str, tuple[str, 
         return LABEL_W + plot_w * min(max(time_s / span, 0.0), 1.0)
 
     draw.text((8, 8), f"Face {track.track_id}: {track.start_s:.1f}-{track.end_s:.1f} s, "
-              f"{len(track.observations)} frames (red = suspicious)", fill=_TEXT)
+              f"{len(track.observations)} frames (red = suspicious)" + (f"; {note}" if note else ""), fill=_TEXT)
     for i, (label, time_s, level) in enumerate(thumbs):
         crop = track.crop_near(time_s)
         if crop is None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo, coverage
 from veracity.evidence import AnalyzerResult, Artifact, Direction, Finding, Locus, MediaInfo, MediaKind, Status
 
 if TYPE_CHECKING:
@@ -178,6 +178,7 @@ class FaceTimelineAnalyzer(Analyzer):
             return self.abstain(no_face_reason(tracks))
         names = ["blending"] if tracks.is_still else list(SIGNALS)
         outcomes = {name: (SIGNALS[name][0], outcome(ctx, name)) for name in names}
+        covered = None if tracks.is_still else coverage(0.0, tracks.duration_s, media.duration_s)
         findings, artifacts = [], []
         drawn = {t.track_id for t in sorted(tracks.tracks, key=lambda t: -len(t.observations))[:_MAX_TIMELINES]}
         for track in tracks.tracks:
@@ -185,7 +186,8 @@ class FaceTimelineAnalyzer(Analyzer):
             if name is not None:
                 artifacts.append(Artifact.from_bytes(
                     name, "image/png", f"Face {track.track_id}: suspicion over time for each signal, thumbnails at "
-                    "peaks", png_bytes(draw_timeline(track, tracks.duration_s, outcomes), max_side_px=1000)))
+                    "peaks", png_bytes(draw_timeline(track, tracks.duration_s, outcomes, note=covered or ""),
+                                       max_side_px=1000)))
             widths = [o.face_width_px for o in track.observations]
             boxes = np.array([o.box_xyxy_px for o in track.observations])
             box = tuple(int(v) for v in np.median(boxes, axis=0))
@@ -206,11 +208,13 @@ class FaceTimelineAnalyzer(Analyzer):
         findings.insert(0, Finding(
             code="face.timeline.summary",
             message=f"{len(tracks.tracks)} face track(s) in {tracks.frame_count} sampled frame(s) "
-            f"({tracks.fps:.1f} frames/s); at most {tracks.max_faces_in_frame} face(s) at once.",
+            f"({tracks.fps:.1f} frames/s); at most {tracks.max_faces_in_frame} face(s) at once"
+            + (f"; the face checks {covered}." if covered else "."),
             direction=Direction.NEUTRAL, strength=0.0,
             locus=Locus(artifact=artifacts[0].name) if artifacts else None,
             data={"tracks": len(tracks.tracks), "sampled_frames": tracks.frame_count,
                   "frames_with_faces": tracks.frames_with_faces, "fps": round(tracks.fps, 2),
-                  "max_faces_in_frame": tracks.max_faces_in_frame, "span_s": round(tracks.duration_s, 2)},
+                  "max_faces_in_frame": tracks.max_faces_in_frame, "span_s": round(tracks.duration_s, 2),
+                  **({"covered_s": [0.0, round(tracks.duration_s, 2)]} if covered else {})},
         ))
         return self.result(Status.OK, findings=findings, artifacts=artifacts)

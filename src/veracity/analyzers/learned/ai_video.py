@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo, coverage
 from veracity.analyzers.learned._face_temporal import DOMINANT_FACE_FRACTION
 from veracity.analyzers.scoring import probability, strength
 from veracity.evidence import (
@@ -111,7 +111,8 @@ class AiVideoAnalyzer(Analyzer[AiVideoParams]):
         times = clip.time_s
         start_s, end_s = float(times[start]), float(times[min(end, len(times) - 1)])
         frame_range = (int(clip.frame_idx[start]), int(clip.frame_idx[min(end, len(times) - 1)]))
-        plot = timeline_png(series, times, cue, (start_s, end_s))
+        covered = coverage(float(times[0]), float(times[-1]), media.duration_s)
+        plot = timeline_png(series, times, cue, (start_s, end_s), title=covered or "")
         artifact = Artifact.from_bytes(ARTIFACT_NAME, "image/png",
                                        "Per-frame-pair texture residual after motion compensation and patch "
                                        "flicker over time; the shaded span is the strongest evidence.", plot)
@@ -120,6 +121,7 @@ class AiVideoAnalyzer(Analyzer[AiVideoParams]):
         data: dict[str, JsonValue] = {
             "p_synthetic": round(p, 4), "log_odds": round(logit, 4), "frames": len(times), "cue": cue,
             "span_s": round(float(times[-1] - times[0]), 3),
+            **({"covered_s": [round(float(times[0]), 2), round(float(times[-1]), 2)]} if covered else {}),
             "face_fraction": None if face_fraction is None else round(face_fraction, 4),
             **{name: round(float(v), 4) for name, v in zip(names, features, strict=True)}}
         if synthetic:
@@ -129,6 +131,8 @@ class AiVideoAnalyzer(Analyzer[AiVideoParams]):
             message = (f"Texture, brightness and colour change with the motion of the scene as in camera footage "
                        f"(model probability of AI generation {p:.0%} over {len(times)} frames); the least "
                        f"camera-like span is {start_s:.1f}–{end_s:.1f} s.")
+        if covered:
+            message = f"{message[:-1]}; it {covered}."
         finding = Finding(code="learned.ai_video.temporal", message=message,
                           direction=Direction.SYNTHETIC if synthetic else Direction.AUTHENTIC, strength=weight,
                           locus=Locus(start_s=start_s, end_s=end_s, frame_range=frame_range, artifact=ARTIFACT_NAME),
@@ -171,9 +175,10 @@ class AiVideoAnalyzer(Analyzer[AiVideoParams]):
         return cue, start, start + width
 
 
-def timeline_png(series: dict[str, np.ndarray], time_s: np.ndarray, cue: str, span_s: tuple[float, float]) -> bytes:
+def timeline_png(series: dict[str, np.ndarray], time_s: np.ndarray, cue: str, span_s: tuple[float, float], *,
+                 title: str = "") -> bytes:
     """A small line plot of the per-pair texture residual and patch flicker (each scaled to its range), with the
-    strongest span shaded."""
+    strongest span shaded; ``title`` (e.g. how much of the clip it covers) is written at the top."""
     import io
 
     from PIL import Image, ImageDraw
@@ -203,6 +208,8 @@ def timeline_png(series: dict[str, np.ndarray], time_s: np.ndarray, cue: str, sp
     draw.line([pad, height - pad, width - pad, height - pad], fill=(0, 0, 0))
     draw.text((pad, height - pad + 6), f"{t0:.1f} s", fill=(0, 0, 0))
     draw.text((width - pad - 40, height - pad + 6), f"{t1:.1f} s", fill=(0, 0, 0))
+    if title:
+        draw.text((width // 2 - 3 * len(title), height - pad + 6), title, fill=(90, 90, 90))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

@@ -521,12 +521,14 @@ function timeline(report, items) {
     const key = `face #${item.finding.locus.face_track}`;
     byTrack.set(key, [...(byTrack.get(key) || []), item]);
   }
-  // Say how much of the clip the checks saw: the face checks stop after a profile's number of seconds.
+  // Say how much of the clip each check saw when it sampled only part of it (its finding's data.covered_s).
   const notes = [];
-  const faceSummary = items.find(({ finding }) => finding.code === "face.timeline.summary");
-  const faceSpan = faceSummary && faceSummary.finding.data ? faceSummary.finding.data.span_s : null;
-  if (typeof faceSpan === "number" && faceSpan < media.duration_s - 0.5) {
-    notes.push(`The face checks looked at the first ${fmtTime(faceSpan)} of this ${fmtTime(media.duration_s)} clip.`);
+  const names = new Map((report.verdict.contributions || []).map((c) => [c.analyzer_id, c.name || c.analyzer_id]));
+  for (const { finding, result } of items) {
+    const covered = finding.data ? finding.data.covered_s : null;
+    if (!Array.isArray(covered) || covered.length !== 2) continue;
+    const who = finding.code.startsWith("face.") ? "The face checks" : names.get(result.analyzer_id) || result.analyzer_id;
+    notes.push(`${who} covered ${covered[0].toFixed(1)}–${covered[1].toFixed(1)} s of a ${media.duration_s.toFixed(1)}-s clip.`);
   }
   const spans = timed.map(({ finding }) => timeSpan(finding.locus, media.fps));
   if (spans.length) {
