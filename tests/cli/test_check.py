@@ -141,7 +141,8 @@ def test_terminal_leads_with_the_largest_contribution_and_shows_the_sum(every_ki
         return
     start = next(i for i, line in enumerate(lines) if "What weighed" in line)
     lead = max(verdict["contributions"], key=lambda c: (c["decisive"], abs(c["log_odds"])))
-    assert lead["name"] in lines[start + 1]
+    weighed = lead["decisive"] or abs(lead["log_odds"]) >= 0.005
+    assert lead["name"] in lines[start + 1] if weighed else "check(s) that carry no weight here" in lines[start + 1]
     end = next(i for i in range(start, len(lines)) if "total →" in lines[i])
     assert f"total → {verdict['p_synthetic']:.0%} likely AI-made" in lines[end]
     # the rows shown (contributions, the rest folded into one line, the starting point) add up to the total
@@ -149,7 +150,8 @@ def test_terminal_leads_with_the_largest_contribution_and_shows_the_sum(every_ki
     values = [float(v.replace("−", "-")) for v in rows]
     assert abs(values[0]) == pytest.approx(round(abs(lead["log_odds"]), 2), abs=0.011)  # the lead row is the largest
     assert round(sum(values[:-1]), 2) == values[-1] == round(verdict["log_odds"], 2)  # exactly, as printed
-    assert f"{1 / (1 + math.exp(-values[-1])):.0%}" == f"{verdict['p_synthetic']:.0%}"  # the sum is the banner's
+    # the printed sum is the banner's probability (within what two decimals of log-odds can say)
+    assert 1 / (1 + math.exp(-values[-1])) == pytest.approx(verdict["p_synthetic"], abs=0.0025)
 
 
 @pytest.mark.skipif(not any(Path(p).exists() for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser")),

@@ -93,3 +93,19 @@ def test_batch_pictures_are_compressed_and_each_shown_once() -> None:
     assert len(shown) <= len(by_sha)  # a picture two findings share is inlined once
     inlined = sum(len(base64.b64decode(data)) for _mime, data in shown)
     assert inlined < sum(len(a.content) for a in by_sha.values()) / 2
+
+
+def test_print_pictures_are_jpeg_at_print_size() -> None:
+    # Chromium embeds a JPEG in the PDF as it is, but a PNG or WebP decoded to raw pixels: the PDF gets JPEGs.
+    import base64
+    import io
+
+    from PIL import Image
+
+    report = check(SAMPLES / "spliced_photo.jpg", analyzers=["image.ela", "image.noise_residual"])
+    screen, printed = render_html([report]), render_html([report], for_print=True)
+    pictures = re.findall(r"<img src='data:([^;]+);base64,([^']+)'", printed)
+    assert pictures and {mime for mime, _data in pictures} == {"image/jpeg"}
+    assert all(max(Image.open(io.BytesIO(base64.b64decode(data))).size) <= 1200 for _mime, data in pictures)
+    assert len(printed) < len(screen)
+    assert "data:image/png" in screen  # the screen report keeps its lossless pictures

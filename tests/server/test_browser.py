@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -151,12 +152,14 @@ def test_voice_evidence_is_shown_and_its_plot_enlarges(served: str, browser_page
     assert not zoom.evaluate("d => d.open")
 
 
-def test_video_timeline_colours_match_its_legend(served: str, browser_page) -> None:  # type: ignore[no-untyped-def]
-    from veracity.samples import samples_dir
+def test_video_timeline_colours_match_its_legend_and_it_says_what_it_covered(  # type: ignore[no-untyped-def]
+        served: str, browser_page, tmp_path: Path) -> None:
+    from veracity.testing.containers import write_clip
 
+    clip = write_clip(tmp_path / "long.mp4", fps=10, count=80, width=192, height=128)  # 8 s; ai_video reads ~3 s
     page = browser_page
     page.goto(served)
-    page.set_input_files("#file", str(samples_dir() / "moving_shapes.mp4"))
+    page.set_input_files("#file", str(clip))
     _texts_until_verdict(page)
     legend = {
         kind: page.locator(f".legend .key.dir-{kind}").evaluate("el => getComputedStyle(el).backgroundColor")
@@ -171,3 +174,4 @@ def test_video_timeline_colours_match_its_legend(served: str, browser_page) -> N
         kind = next(k for k in legend if f"dir-{k}" in classes)
         assert colour == legend[kind] and float(opacity) == 1.0
     assert "Findings placed in time cover" in page.inner_text(".timeline")
+    assert re.search(r"covered 0\.\d–\d\.\d s of a 8\.0-s clip", page.inner_text(".timeline .coverage"))

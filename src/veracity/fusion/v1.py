@@ -177,9 +177,9 @@ def _headline(label: VerdictLabel, contributions: Sequence[Contribution], p: flo
     towards_real = len(weighed) - towards_ai
     low, high = band
     if not weighed:
-        return (f"No check weighed either way: the {len(contributions)} that gave a score carry no weight in the "
-                f"model for {judged_as}, so the probability stays at the model's starting point, {p:.0%}, inside "
-                f"the {low:.0%}–{high:.0%} band where {judged_as} are called inconclusive.")
+        return (f"No check weighed either way: the model for {judged_as} gives no weight to the "
+                f"{len(contributions)} check(s) that gave a score, so the probability stays at the model's starting "
+                f"point, {p:.0%}, inside the {low:.0%}–{high:.0%} band where {judged_as} are called inconclusive.")
     return (f"The evidence is too weak or too mixed to call: {towards_ai} check(s) pulled towards AI and "
             f"{towards_real} towards a real capture, landing at {p:.0%}, inside the {low:.0%}–{high:.0%} band where "
             f"{judged_as} are called inconclusive.")

@@ -182,7 +182,7 @@ def _contributions(report: Report) -> str:
     rows = "".join(
         f"<tr><td>{_e(c.name or c.analyzer_id)} <span class='muted'>{_e(c.analyzer_id)}</span></td>"
         f"<td>{'' if c.p_synthetic is None else f'{c.p_synthetic:.2f}'}</td>"
-        f"<td>{'decisive' if c.decisive else f'{c.weight:g}'}</td><td class='num'>{_signed(shown)}</td></tr>"
+        f"<td>{'decisive' if c.decisive else f'{c.weight + 0.0:g}'}</td><td class='num'>{_signed(shown)}</td></tr>"
         for c, shown in zip(verdict.contributions, printed, strict=False)
     )
     if not decisive:
@@ -254,10 +254,16 @@ def _card(report: Report, result: AnalyzerResult, finding: Finding, log_odds: fl
         weight = f"adds {_signed(log_odds)}"
     else:
         weight = ""
-    kind = "context" if log_odds is None else finding.direction.value
+    if log_odds is None:
+        kind, tag = "context", "context"
+    elif finding.direction is Direction.NEUTRAL:  # a neutral finding quoted as the reason its analyzer leaned
+        kind = "synthetic" if log_odds > 0 else "authentic"
+        tag = f"weighs towards {'AI / manipulation' if log_odds > 0 else 'a real capture'}"
+    else:
+        kind, tag = finding.direction.value, _DIRECTION_WORDS[finding.direction]
     return (
         f"<section class='card dir-{kind}' id='{_e(anchor)}' tabindex='0'>"
-        f"<header><span class='tag'>{_e(_DIRECTION_WORDS[finding.direction] if log_odds is not None else 'context')}"
+        f"<header><span class='tag'>{_e(tag)}"
         f"</span>{f'<span class=weight>{_e(weight)}</span>' if weight else ''}</header>"
         f"<p class='message'>{_e(finding.message)}</p>"
         f"<p class='muted'>{_e(_plain(result.analyzer_id))} · <code>{_e(finding.code)}</code>"

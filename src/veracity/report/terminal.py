@@ -69,8 +69,8 @@ def print_details(console: Console, report: Report, top: int = 5) -> None:
             console.print(f"    {_signed(next(printed))} {arrow} {escape(c.name or c.analyzer_id)}{escape(reason)}")
         if rest:
             most = max(abs(c.log_odds) for c in rest)
-            what = f"each adding {most:.2f} or less" if most >= ZERO else "that carry no weight here"
-            console.print(f"    {_signed(next(printed))}   {len(rest)} more check(s), {what}")
+            what = f", each adding {most:.2f} or less" if most >= ZERO else " that carry no weight here"
+            console.print(f"    {_signed(next(printed))}   {len(rest)} {'more ' if shown else ''}check(s){what}")
         if not decisive:
             console.print(f"    {_signed(next(printed))}   starting point of the model"
                           + escape(f" for {verdict.judged_as}" if verdict.judged_as else ""))

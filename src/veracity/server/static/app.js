@@ -465,9 +465,12 @@ function card(job, report, { result, finding, logOdds, context, index }) {
       details.hidden = !open;
     },
   }, h("span", { class: "message", text: finding.message }), h("span", { class: "chev", "aria-hidden": "true", text: "▾" }));
-  const kind = context ? "context" : finding.direction;
+  // A neutral finding under Evidence is the reason its analyzer leaned one way: the card shows that way.
+  const leaning = !context && finding.direction === "neutral";
+  const kind = context ? "context" : leaning ? (logOdds > 0 ? "synthetic" : "authentic") : finding.direction;
+  const tag = context ? "context" : leaning ? `weighs towards ${logOdds > 0 ? "AI / manipulation" : "a real capture"}` : DIRECTION_WORDS[finding.direction];
   return h("article", { class: `card dir-${kind}`, id: `card-${index}`, "data-code": finding.code },
-    h("header", {}, h("span", { class: "tag", text: context ? "context" : DIRECTION_WORDS[finding.direction] }),
+    h("header", {}, h("span", { class: "tag", text: tag }),
       weight ? h("span", { class: "weight", text: weight }) : null),
     opener,
     figure(job, report, result, finding, index),
