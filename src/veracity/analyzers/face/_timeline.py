@@ -44,8 +44,9 @@ def draw_timeline(track: Any, duration_s: float, outcomes: dict[str, tuple[str, 
     def x_of(time_s: float) -> float:
         return LABEL_W + plot_w * min(max(time_s / span, 0.0), 1.0)
 
+    note = f"; {note}".replace("–", "-") if note else ""  # the bitmap font has no en dash
     draw.text((8, 8), f"Face {track.track_id}: {track.start_s:.1f}-{track.end_s:.1f} s, "
-              f"{len(track.observations)} frames (red = suspicious)" + (f"; {note}" if note else ""), fill=_TEXT)
+              f"{len(track.observations)} frames (red = suspicious){note}", fill=_TEXT)
     for i, (label, time_s, level) in enumerate(thumbs):
         crop = track.crop_near(time_s)
         if crop is None:

@@ -209,6 +209,7 @@ def timeline_png(series: dict[str, np.ndarray], time_s: np.ndarray, cue: str, sp
     draw.text((pad, height - pad + 6), f"{t0:.1f} s", fill=(0, 0, 0))
     draw.text((width - pad - 40, height - pad + 6), f"{t1:.1f} s", fill=(0, 0, 0))
     if title:
+        title = title.replace("–", "-")  # the bitmap font has no en dash
         draw.text((width // 2 - 3 * len(title), height - pad + 6), title, fill=(90, 90, 90))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)

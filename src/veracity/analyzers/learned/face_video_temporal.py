@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo
+from veracity.analyzers.base import AnalysisContext, Analyzer, AnalyzerInfo, coverage
 from veracity.analyzers.scoring import probability, strength
 from veracity.evidence import (
     AnalyzerResult,
@@ -92,6 +92,7 @@ class FaceVideoTemporalAnalyzer(Analyzer):
             "p_synthetic": round(p, 4), "log_odds": round(logit, 4), "frames": len(times),
             "face_fraction": round(fraction, 4), "cue": reading,
             **{name: round(float(v), 4) for name, v in zip(names, features, strict=True)}}
+        covered = coverage(start_s, end_s, media.duration_s)
         if synthetic:
             message = (f"Over {start_s:.1f}–{end_s:.1f} s {_READINGS[reading]}, as in generated or re-rendered "
                        f"face video (model probability {p:.0%} over {len(times)} frames).")
@@ -99,6 +100,8 @@ class FaceVideoTemporalAnalyzer(Analyzer):
             message = (f"The face's texture, flicker and noise change over time like the background's and like "
                        f"camera footage (model probability of a generated or re-rendered face {p:.0%} over "
                        f"{len(times)} frames).")
+        if covered:
+            message, data["covered_s"] = f"{message[:-1]}; it {covered}.", [round(start_s, 2), round(end_s, 2)]
         finding = Finding(code="learned.face_video_temporal.face_vs_background", message=message,
                           direction=Direction.SYNTHETIC if synthetic else Direction.AUTHENTIC,
                           strength=strength(p, reliability=0.6),

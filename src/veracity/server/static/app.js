@@ -273,6 +273,7 @@ async function renderReport(job) {
   if (!report) { renderFailure({ ...job, error: { code: "missing_report", message: "The report file is missing." } }); return; }
   const all = findingsOf(report);
   const items = ordered(report);
+  shownPictures.clear();
   const evidence = items.filter((item) => !item.context);
   const context = items.filter((item) => item.context);
   const root = $("#result");
@@ -406,11 +407,19 @@ function basePicture(job, report, locus) {
   return null;
 }
 
+// A picture several findings share is shown once; the later cards link to the first.
+const shownPictures = new Map();
+
 function figure(job, report, result, finding, index) {
   const locus = finding.locus;
   if (!locus || !locus.artifact) return null;
   const art = artifactFor(result, locus.artifact);
   if (!art || !art.path) return null;
+  if (shownPictures.has(art.path)) {
+    return h("p", { class: "muted small same-picture" },
+      h("a", { href: `#card-${shownPictures.get(art.path)}`, text: art.description }), " (the same picture as above)");
+  }
+  shownPictures.set(art.path, index);
   const base = basePicture(job, report, locus);
   const heat = h("img", { "data-src": art.path, alt: art.description, class: "heat" });
   const fig = h("figure", { class: base ? "stack show-heat" : "" },
@@ -465,10 +474,8 @@ function card(job, report, { result, finding, logOdds, context, index }) {
       details.hidden = !open;
     },
   }, h("span", { class: "message", text: finding.message }), h("span", { class: "chev", "aria-hidden": "true", text: "▾" }));
-  // A neutral finding under Evidence is the reason its analyzer leaned one way: the card shows that way.
-  const leaning = !context && finding.direction === "neutral";
-  const kind = context ? "context" : leaning ? (logOdds > 0 ? "synthetic" : "authentic") : finding.direction;
-  const tag = context ? "context" : leaning ? `weighs towards ${logOdds > 0 ? "AI / manipulation" : "a real capture"}` : DIRECTION_WORDS[finding.direction];
+  const kind = context ? "context" : shownDirection(finding, logOdds, context);
+  const tag = context ? "context" : kind !== finding.direction ? `weighs towards ${kind === "synthetic" ? "AI / manipulation" : "a real capture"}` : DIRECTION_WORDS[finding.direction];
   return h("article", { class: `card dir-${kind}`, id: `card-${index}`, "data-code": finding.code },
     h("header", {}, h("span", { class: "tag", text: tag }),
       weight ? h("span", { class: "weight", text: weight }) : null),
@@ -486,15 +493,21 @@ function timeSpan(locus, fps) {
   return null;
 }
 
+// A neutral finding under Evidence is the reason its analyzer leaned one way: card and timeline show that way.
+function shownDirection(finding, logOdds, context) {
+  if (context) return "neutral";
+  return finding.direction === "neutral" && Math.abs(logOdds) >= ZERO ? (logOdds > 0 ? "synthetic" : "authentic") : finding.direction;
+}
+
 function track(title, items, duration, fps) {
   return h("div", { class: "track" },
     h("span", { class: "track-title", text: title }),
-    h("div", { class: "lane" }, items.map(({ finding, index, context }) => {
+    h("div", { class: "lane" }, items.map(({ finding, index, context, logOdds }) => {
       const [start, end] = timeSpan(finding.locus, fps);
       const left = Math.min(100, (start / duration) * 100);
       const width = Math.max(0.8, ((end - start) / duration) * 100);
       const seg = h("a", {
-        class: `seg dir-${context ? "neutral" : finding.direction}`, href: `#card-${index}`,
+        class: `seg dir-${shownDirection(finding, logOdds, context)}`, href: `#card-${index}`,
         title: `${fmtTime(start)}: ${finding.message}`, "aria-label": `${fmtTime(start)}: ${finding.message}`,
         onclick: (e) => { e.preventDefault(); focusCard(index); },
       });
