@@ -19,6 +19,11 @@ def colorize(values: np.ndarray) -> np.ndarray:
     return (rgb * 255).astype(np.uint8)
 
 
+# zlib level of evidence PNGs: level 3 is ~7 % larger than Pillow's ``optimize=True`` and ~15× faster (0.03 s
+# instead of 0.43 s for a 640×480 picture, and a report holds a dozen such pictures).
+PNG_COMPRESS_LEVEL = 3
+
+
 def png_bytes(rgb: np.ndarray, max_side_px: int = 800) -> bytes:
     from PIL import Image
 
@@ -26,7 +31,7 @@ def png_bytes(rgb: np.ndarray, max_side_px: int = 800) -> bytes:
     if max(image.size) > max_side_px:
         image.thumbnail((max_side_px, max_side_px), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 

@@ -122,9 +122,11 @@ class Scanner:
         started = time.perf_counter()
         notify = progress or (lambda _event: None)
         media = probe(path, self.settings.limits)
-        ctx = AnalysisContext(media=media, settings=self.settings)
+        planned = self.plan(media)
+        shares = frozenset().union(*(cls.info.shares for cls in planned))
+        ctx = AnalysisContext(media=media, settings=self.settings, expected=shares)
         try:
-            results = self._run_all(str(path), self.plan(media), media, ctx, notify)
+            results = self._run_all(str(path), planned, media, ctx, notify)
         finally:
             ctx.close()
         failure = ctx.decode_failure

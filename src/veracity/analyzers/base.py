@@ -47,6 +47,9 @@ class AnalyzerInfo:
     fusion_weight: float = 1.0  # weight of logit(p_synthetic) where the trained fusion has none (plug-ins)
     models: tuple[str, ...] = ()  # names in veracity.models.registry it needs; absent -> missing_dependency
     evidence: frozenset[str] = frozenset()  # what it looks at: {"face"} routes the verdict to the face model
+    # Shared video work it reads from the context ("video.frames", "learned.temporal.clip", "face.tracks"): the
+    # scanner tells the context, so one decoding pass makes what all of a file's analyzers read.
+    shares: frozenset[str] = frozenset()
 
     def missing_modules(self) -> list[str]:
         return [name for name in self.requires if importlib.util.find_spec(name.split(".")[0]) is None]
@@ -111,6 +114,8 @@ class AnalysisContext:
 
     media: MediaInfo
     settings: Settings = field(default_factory=Settings)
+    # Shared video products the file's planned analyzers will read (``AnalyzerInfo.shares``); None: not known.
+    expected: frozenset[str] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _locks: dict[str, Any] = field(default_factory=dict, repr=False)  # one re-entrant lock per key
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -121,6 +126,10 @@ class AnalysisContext:
     @property
     def path(self) -> Path:
         return Path(self.media.path)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def checkpoint(self) -> None:
         """Raise ``AnalysisCancelled`` if the scanner has given up on the calling analyzer (call in long loops)."""
@@ -197,17 +206,14 @@ class AnalysisContext:
 
     def frames(self) -> list[Any]:
         """Sampled video frames (``veracity.media.video.Frame``) under the profile's plan."""
-        from veracity.media.video import iter_frames
+        return self.video_product("video.frames")  # type: ignore[no-any-return]
 
-        def decode() -> list[Any]:
-            frames = []
-            for frame in iter_frames(self.media, self.settings.sampling, self.settings.limits):
-                self.checkpoint()
-                frames.append(frame)
-            return frames
+    def video_product(self, name: str) -> Any:
+        """Shared video work made in one decoding pass with the file's other shared video work: ``video.frames``,
+        ``learned.temporal.clip``, ``face.tracks`` (see ``veracity.analyzers._video_pass``)."""
+        from veracity.analyzers._video_pass import shared_product
 
-        with self.lock("video.decode"):  # a pass that also fills these frames may be running (see _temporal)
-            return self.cached("video.frames", decode)
+        return self.cached(name, lambda: shared_product(self, name))
 
     def audio(self, sample_rate_hz: int | None = None) -> np.ndarray:
         from veracity.media.audio import load_mono

@@ -82,7 +82,7 @@ def _iter_av_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> Iterator
 
 
 def iter_frames_multi(
-    info: MediaInfo, samplings: Sequence[tuple[MediaInfo, SamplingPlan, float | None]]
+    info: MediaInfo, samplings: Sequence[tuple[MediaInfo, SamplingPlan, float | None]], limits: Limits | None = None
 ) -> Iterator[tuple[int, Frame]]:
     """Several samplings of one video from ONE decoding pass: ``(i, frame)`` for each frame sampling ``i`` picks,
     in decoding order; each sampling ``(info_i, plan_i, until_s_i)`` picks exactly the frames
@@ -91,7 +91,7 @@ def iter_frames_multi(
     path = Path(info.path)
     if info.container in IMAGE_CONTAINERS:
         for which, (sub_info, plan, until_s) in enumerate(samplings):
-            for frame in _iter_animated_frames(path, sub_info, plan):
+            for frame in _iter_animated_frames(path, sub_info, plan, limits):
                 if until_s is not None and frame.time_s > until_s:
                     break
                 yield which, frame

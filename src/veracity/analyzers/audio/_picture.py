@@ -80,6 +80,8 @@ def timeline_png(samples: np.ndarray, sample_rate_hz: int, *, speech: Sequence[t
         region = picture[:top, cols].astype(np.float32)
         picture[:top, cols] = (region * (1 - alpha) + np.array([220, 30, 30]) * alpha).astype(np.uint8)
         picture[:3, cols] = (220, 30, 30)
+    from veracity.pictures import PNG_COMPRESS_LEVEL
+
     buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG", compress_level=3)
+    Image.fromarray(picture).save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()

@@ -118,6 +118,15 @@ def face_plan(profile: Profile) -> SamplingPlan:
     return FACE_PLANS[profile]
 
 
+def face_sampling(media: Any, profile: Profile) -> tuple[Any, SamplingPlan, float]:
+    """The sampling of a video the face pipeline reads (for ``media.video.iter_frames_multi``): the profile's face
+    plan over one contiguous stretch from the start, at most ``FACE_MAX_SECONDS``."""
+    span_s = FACE_MAX_SECONDS[profile]
+    if media.duration_s and media.duration_s > span_s:
+        media = media.model_copy(update={"duration_s": span_s})
+    return media, face_plan(profile), span_s
+
+
 def face_frames(ctx: Any) -> Iterator[Any]:
     """Stream (never list) the frames the face pipeline looks at; a still image is one frame at 0 s."""
     from veracity.media.image import downscale
@@ -127,10 +136,7 @@ def face_frames(ctx: Any) -> Iterator[Any]:
     if ctx.media.kind is MediaKind.IMAGE:
         yield Frame(index=0, time_s=0.0, rgb=downscale(ctx.image(), plan.max_side_px))
         return
-    span_s = FACE_MAX_SECONDS[ctx.settings.profile]
-    media = ctx.media
-    if media.duration_s and media.duration_s > span_s:
-        media = media.model_copy(update={"duration_s": span_s})
+    media, plan, span_s = face_sampling(ctx.media, ctx.settings.profile)
     for frame in iter_frames(media, plan):
         ctx.checkpoint()  # stop decoding once the scanner has given up on the analyzer that asked
         if frame.time_s > span_s:
@@ -141,19 +147,20 @@ def face_frames(ctx: Any) -> Iterator[Any]:
 def face_tracks(ctx: Any) -> FaceTracks:
     """The tracks for this file, computed once per analysis (``ctx.cached("face.tracks")``).
 
-    A lock makes a second analyzer wait for a pass still running (e.g. after the first one hit its time limit)
-    instead of starting another.
+    A video's tracks come from the context's one decoding pass (``ctx.video_product``: decoded with the sampled
+    frames and the temporal clip, tracked in a thread of their own). A still image's are computed by the first
+    analyzer that asks; a second one waits for that result instead of starting another.
     """
-    import threading
-
     from veracity._native_logs import filtered_native_logs
+
+    if ctx.media.kind is not MediaKind.IMAGE:
+        return ctx.video_product("face.tracks")  # type: ignore[no-any-return]
 
     def tracked() -> FaceTracks:
         with filtered_native_logs():  # MediaPipe's C++ log lines stay out of progress bars and stderr
             return track_faces(face_frames(ctx), ctx.media, default_hooks())
 
-    with ctx.cached("face.tracks.lock", threading.Lock):
-        return ctx.cached("face.tracks", tracked)  # type: ignore[no-any-return]
+    return ctx.cached("face.tracks", tracked)  # type: ignore[no-any-return]
 
 
 def default_hooks() -> dict[str, FrameHook]:

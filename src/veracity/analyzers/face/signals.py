@@ -24,11 +24,13 @@ _MAX_TIMELINES = 6  # pictures for the faces seen longest; every track is still 
 
 
 _FACE = frozenset({"face"})
+_TRACKS = frozenset({"face.tracks"})
 
 
 def _info(signal: str, title: str, summary: str, weight: float, kinds: frozenset[MediaKind] = _VIDEO) -> AnalyzerInfo:
     return AnalyzerInfo(id=f"face.{signal}", version="0.1.0", title=title, summary=summary, media_kinds=kinds,
-                        requires=_REQUIRES, extra="face", cost=2, fusion_weight=weight, evidence=_FACE)
+                        requires=_REQUIRES, extra="face", cost=2, fusion_weight=weight, evidence=_FACE,
+                        shares=_TRACKS)
 
 
 def _curve_data(outcome: SignalOutcome) -> dict[str, list[float | int | str | bool | None] | int | float]:
@@ -165,6 +167,7 @@ class FaceTimelineAnalyzer(Analyzer):
         id="face.timeline", version="0.1.0", title="Faces over time",
         summary="Finds and follows the faces, lists them and draws a timeline of every face signal per face.",
         media_kinds=_ANY, requires=_REQUIRES, extra="face", cost=2, fusion_weight=0.0, evidence=_FACE,
+        shares=_TRACKS,
     )
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:

@@ -38,7 +38,7 @@ NeRF renderers) show the opposite tell — texture too stable — and score as c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,50 +101,28 @@ def _grey_chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def cached_clip(ctx: Any, info: MediaInfo) -> Clip:
     """``read_clip`` once per analysis (``ctx``: the ``AnalysisContext``): learned.ai_video and
-    learned.face_video_temporal read the same frames. When the context's sampled frames (``ctx.frames()``, for
-    learned.ai_image) are not decoded yet, one decoding pass makes both; the frames are the same either way."""
-
-    def compute() -> Clip:
-        with ctx.lock("video.decode"):
-            if ctx.has("video.frames"):
-                return read_clip(info)
-            sampled: list[Any] = []
-            clip = read_clip(info, also=(ctx.settings.sampling, sampled))
-            ctx.offer("video.frames", sampled)
-            return clip
-
-    return ctx.cached("learned.temporal.clip", compute)  # type: ignore[no-any-return]
+    learned.face_video_temporal read the same frames, made in the context's one decoding pass with its other shared
+    video work (``ctx.frames()``, the face tracks; see ``veracity.analyzers._video_pass``)."""
+    return ctx.video_product("learned.temporal.clip")  # type: ignore[no-any-return]
 
 
-def read_clip(info: MediaInfo, also: tuple[Any, list[Any]] | None = None) -> Clip:
-    """Decode from the start, drop repeated frames, and keep the distinct frame nearest each point of the 8 fps
-    grid: at most ``MAX_FRAMES`` frames, from at most the first ``MAX_SPAN_S`` seconds.
-
-    ``also=(plan, out)``: in the same decoding pass, append to ``out`` the frames ``iter_frames(info, plan)``
-    gives (the pass then runs on to the end of the clip)."""
+def clip_sampling(info: MediaInfo) -> tuple[MediaInfo, Any, float]:
+    """The sampling ``read_clip`` decodes (for ``media.video.iter_frames_multi``): every frame from the start, at
+    most ``DECODE_MAX_SIDE_PX``, up to ``MAX_SPAN_S``."""
     from veracity.config import SamplingPlan
-    from veracity.media.video import iter_frames, iter_frames_multi
 
     plan = SamplingPlan(fps_cap=1000.0, max_frames=_DECODE_MAX_FRAMES, max_side_px=DECODE_MAX_SIDE_PX)
     unspread = info.model_copy(update={"duration_s": None})  # every frame from the start, not spread over the clip
-    if also is None:
-        return select_frames((f.index, f.time_s, f.rgb) for f in iter_frames(unspread, plan))
-    other_plan, out = also
+    return unspread, plan, MAX_SPAN_S
 
-    def clip_frames(decoded: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, float, np.ndarray]]:
-        for which, frame in decoded:
-            if which == 0:
-                yield frame.index, frame.time_s, frame.rgb
-            else:
-                out.append(frame)
 
-    decoded = iter_frames_multi(info, [(unspread, plan, MAX_SPAN_S), (info, other_plan, None)])
-    stream = clip_frames(decoded)
-    clip = select_frames(stream)
-    for which, frame in decoded:  # the clip has what it needs; the other sampling runs on
-        if which == 1:
-            out.append(frame)
-    return clip
+def read_clip(info: MediaInfo) -> Clip:
+    """Decode from the start, drop repeated frames, and keep the distinct frame nearest each point of the 8 fps
+    grid: at most ``MAX_FRAMES`` frames, from at most the first ``MAX_SPAN_S`` seconds."""
+    from veracity.media.video import iter_frames
+
+    unspread, plan, _until = clip_sampling(info)
+    return select_frames((f.index, f.time_s, f.rgb) for f in iter_frames(unspread, plan))
 
 
 def select_frames(decoded: Iterable[tuple[int, float, np.ndarray]]) -> Clip:

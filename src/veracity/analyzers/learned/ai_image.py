@@ -42,6 +42,7 @@ class AiImageAnalyzer(Analyzer[AiImageParams]):
         models=("ai_image", "mobilenetv2_trunk"),
         requires=("onnxruntime",),
         extra="learned",
+        shares=frozenset({"video.frames"}),
         cost=1,  # 8 trunk passes per still, 16 per clip: still the fast profile's visual analyzer for video
         fusion_weight=0.2,  # weak on its own (see its model card's train -> unseen figures)
     )

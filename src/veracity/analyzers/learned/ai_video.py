@@ -48,6 +48,7 @@ class AiVideoAnalyzer(Analyzer[AiVideoParams]):
         models=("ai_video", "ai_image", "mobilenetv2_trunk"),
         requires=("cv2", "onnxruntime"),
         extra="forensics",
+        shares=frozenset({"learned.temporal.clip", "video.frames"}),
         cost=2,
         fusion_weight=0.2,  # weak on its own (see the model card's grouped-CV numbers)
     )
@@ -211,6 +212,8 @@ def timeline_png(series: dict[str, np.ndarray], time_s: np.ndarray, cue: str, sp
     if title:
         title = title.replace("–", "-")  # the bitmap font has no en dash
         draw.text((width // 2 - 3 * len(title), height - pad + 6), title, fill=(90, 90, 90))
+    from veracity.pictures import PNG_COMPRESS_LEVEL
+
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()

@@ -36,6 +36,7 @@ class FaceForgeryAnalyzer(Analyzer[FaceForgeryParams]):
         evidence=frozenset({"face"}),
         requires=("onnxruntime", "mediapipe", "cv2"),
         extra="learned",
+        shares=frozenset({"face.tracks"}),
         cost=2,
         fusion_weight=0.3,
     )

@@ -43,6 +43,7 @@ class FaceVideoTemporalAnalyzer(Analyzer):
         evidence=frozenset({"face"}),
         requires=("cv2", "mediapipe"),
         extra="face",
+        shares=frozenset({"learned.temporal.clip"}),
         cost=2,
         fusion_weight=0.5,  # grouped-CV AUC 0.79 on face clips (model card), like face.blending
     )

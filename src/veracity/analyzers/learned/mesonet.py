@@ -30,6 +30,7 @@ class MesoNetAnalyzer(Analyzer[MesoNetParams]):
         evidence=frozenset({"face"}),
         requires=("onnxruntime", "mediapipe", "cv2"),
         extra="learned",
+        shares=frozenset({"face.tracks"}),
         cost=3,
         fusion_weight=0.0,
     )
