@@ -72,23 +72,26 @@ def _loop_stream_copy(src: Path, dst: Path, times: int, *, audio: bool) -> None:
         with av.open(str(src)) as first:
             mapping = {s.index: out.add_stream_from_template(s) for s in
                        [first.streams.video[0]] + (list(first.streams.audio[:1]) if audio else [])}
-        for loop in range(times):
+        offsets = dict.fromkeys(mapping, 0)
+        for _loop in range(times):
+            ends: dict[int, int] = {}
+            first_dts: dict[int, int] = {}
             with av.open(str(src)) as inp:
-                chosen = [inp.streams[i] for i in mapping]
-                last_end: dict[int, int] = {}
-                for packet in inp.demux(chosen):
+                for packet in inp.demux([inp.streams[i] for i in mapping]):
                     if packet.dts is None or packet.pts is None:
                         continue
-                    span = spans[packet.stream.index][0]
-                    if not span:  # no stream duration: the end of the previous loop is its span
-                        span = last_end.get(packet.stream.index, 0)
-                    offset = loop * span
-                    packet.pts += offset
-                    packet.dts += offset
-                    last_end[packet.stream.index] = max(last_end.get(packet.stream.index, 0),
-                                                        packet.pts - offset + (packet.duration or 0))
-                    packet.stream = mapping[packet.stream.index]
+                    index = packet.stream.index
+                    first_dts.setdefault(index, packet.dts)
+                    packet.pts += offsets[index]
+                    packet.dts += offsets[index]
+                    ends[index] = max(ends.get(index, 0), packet.pts + (packet.duration or 1),
+                                      packet.dts + (packet.duration or 1))
+                    packet.stream = mapping[index]
                     out.mux(packet)
+            # The next copy starts after this one's last packet (the stream's duration when it is longer), and
+            # after its decoding times too (B-frames start decoding before time 0).
+            offsets = {i: max(offsets[i] + spans[i][0], ends.get(i, 0) + max(0, -first_dts.get(i, 0)))
+                       for i in mapping}
 
 
 def build_media(corpus: Path, train: Path, folder: Path, long_video: bool) -> list[tuple[Path, Case]]:

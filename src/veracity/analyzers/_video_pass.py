@@ -35,7 +35,9 @@ from veracity.config import SamplingPlan
 from veracity.evidence import MediaInfo
 
 FRAMES, CLIP, FACES = "video.frames", "learned.temporal.clip", "face.tracks"
-_QUEUE_FRAMES = 6  # frames waiting for a consumer (per product): bounds the memory a slow consumer can pin
+# Frames waiting for one consumer: up to this many bytes (4 to 32 frames), so decoding runs ahead of face tracking
+# (the frames and the clip are not held back by it) while a slow consumer pins little memory.
+_QUEUE_BYTES = 64 * 2**20
 _POLL_S = 0.05
 _END = object()
 
@@ -90,8 +92,9 @@ _COMPANIONS = {FRAMES: {FRAMES, CLIP}, CLIP: {FRAMES, CLIP}, FACES: {FACES}}
 class _Slot:
     """One product of a pass: its frame queue, and its value or error once its consumer is done."""
 
-    def __init__(self) -> None:
-        self.frames: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_FRAMES)
+    def __init__(self, max_side_px: int) -> None:
+        frame_bytes = max_side_px * max_side_px * 9 // 16 * 3  # a 16:9 RGB frame at the sampling's largest side
+        self.frames: queue.Queue[Any] = queue.Queue(maxsize=min(32, max(4, _QUEUE_BYTES // frame_bytes)))
         self.done = threading.Event()
         self.value: Any = None
         self.error: BaseException | None = None
@@ -101,7 +104,9 @@ class VideoPass:
     def __init__(self, ctx: AnalysisContext, names: set[str]) -> None:
         self.ctx = ctx
         self.names = sorted(names)  # a fixed order: the sampling index of each product
-        self.slots = {name: _Slot() for name in self.names}
+        self.samplings = [PRODUCTS[name].sampling(ctx) for name in self.names]
+        self.slots = {name: _Slot(plan.max_side_px) for name, (_info, plan, _until) in zip(self.names, self.samplings,
+                                                                                       strict=True)}
         self._decode_error: BaseException | None = None
         threading.Thread(target=self._decode, name="video-pass", daemon=True).start()
         for name in self.names:
@@ -153,8 +158,7 @@ class VideoPass:
 
         slots = [self.slots[name] for name in self.names]
         try:
-            samplings = [PRODUCTS[name].sampling(self.ctx) for name in self.names]
-            for which, frame in iter_frames_multi(self.ctx.media, samplings, self.ctx.settings.limits):
+            for which, frame in iter_frames_multi(self.ctx.media, self.samplings, self.ctx.settings.limits):
                 if self.ctx.closed or all(slot.done.is_set() for slot in slots):
                     break
                 self._put(slots[which], frame)
