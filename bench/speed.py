@@ -169,7 +169,11 @@ def run_check(path: Path, pythonpath: Path, profile: str, work: Path) -> dict[st
         return out
     report = json.loads(report_path.read_text())
     report_path.unlink()
-    report = report[0] if isinstance(report, list) else report
+    if isinstance(report, list):
+        if not report:  # the file failed (e.g. its time limit): the reason is on stderr
+            out["error"] = run.stderr[-400:]
+            return out
+        report = report[0]
     out["analysis_s"] = report.get("seconds")
     out["verdict"] = report["verdict"]["label"]
     out["p_synthetic"] = round(report["verdict"]["p_synthetic"], 3)
