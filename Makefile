@@ -77,7 +77,7 @@ train-face-video-temporal: $(VENV)/.dev
 
 # Last: the fusion is fitted on bench runs of the visible corpus (3 variants) and the learned models' train -> unseen scores.
 train-fusion: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python -m training.fusion --workers 2
+	$(TRAIN_ENV) $(BIN)/python -m training.fusion --workers 2 --shortcuts
 
 # The protocol tables of every score file in build/protocol/ (written by the trainers above).
 train-protocol-report: $(VENV)/.dev

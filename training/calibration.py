@@ -43,9 +43,11 @@ IDENTITY = Platt(1.0, 0.0)
 
 
 def fit_platt(scores: Sequence[float] | np.ndarray, labels: Sequence[int] | np.ndarray, *, balanced: bool = True,
-              l2: float = 1e-4, iterations: int = 100) -> Platt:
+              l2: float = 1e-4, iterations: int = 100, non_negative: bool = False) -> Platt:
     """Maximum-likelihood scale and offset (Newton's method; a tiny L2 penalty on the scale keeps perfectly
-    separated scores finite). ``balanced``: each class carries half the weight."""
+    separated scores finite). ``balanced``: each class carries half the weight. ``non_negative``: a scale that
+    comes out negative (held-out scores running against the labels) is held at 0 — no evidence, never a flipped
+    reading — and only the offset is fitted (the classes' weighted log odds)."""
     x = np.asarray(scores, dtype=float)
     y = np.asarray(labels, dtype=float)
     if x.shape != y.shape or x.ndim != 1:
@@ -71,6 +73,9 @@ def fit_platt(scores: Sequence[float] | np.ndarray, labels: Sequence[int] | np.n
     scale, offset = (float(v) for v in theta)
     if not (math.isfinite(scale) and math.isfinite(offset)):
         raise ValueError("Platt scaling did not converge")
+    if non_negative and scale < 0:
+        fake_share = float(weights[y == 1].sum() / weights.sum())
+        return Platt(0.0, math.log(fake_share / (1 - fake_share)))
     return Platt(scale, offset)
 
 

@@ -19,7 +19,15 @@ logistic regression through the origin on ``logit(p)`` of each analyzer (0 when 
 so no evidence means even odds), with non-negative weights (a higher ``p_synthetic`` may never count as evidence of
 authenticity) shrunk toward the analyzers' declared ``fusion_weight`` by an L2 penalty chosen by grouped
 cross-validation, classes weighted equally (a 50 % prior: the corpus mix says nothing about what users will check),
-then Platt-scaled on the out-of-fold logits.
+then Platt-scaled on the out-of-fold logits with a non-negative slope (fused logits that run against the labels out
+of fold are no evidence, never a flipped reading).
+
+Which analyzers get a weight is decided by a rule fixed before the fit (``select``): an analyzer keeps a weight only
+if leaving it out makes the kind's out-of-fold log-loss worse by more than ``MIN_GAIN``, removed backward one at a
+time. An analyzer whose train → unseen score is constant, or that reads backwards on unseen sources, earns nothing
+out of fold and gets 0. A data-fitted analyzer that judges a kind's files at run time but has no train → unseen score
+there gets 0 too. Both are written into the model file as 0, so the run-time fusion never falls back to their
+declared weight; the shipped file is exactly what this script writes.
 
 Split: leave-one-source-out within the visible corpus, a source being a repository's real files or one generator's
 fakes from it (MANIFEST ``source_repo``, ``generator``); all three copies of a file sit in the same fold.
@@ -46,7 +54,7 @@ import numpy as np
 from training import metrics
 from training.calibration import fit_platt
 from training.cards import record_sha256
-from training.corpora import REPO, default_corpus
+from training.corpora import REPO, default_corpus, split_key
 from training.protocol import PROTOCOL_DIR, VARIANTS, read_scores
 from veracity.fusion.v1 import model_key
 
@@ -59,6 +67,7 @@ MIN_SHARE = 0.05  # an analyzer must judge at least this share of a kind's files
 MAX_FPR = 0.05
 MIN_CATEGORY_REALS = 10
 MIN_PRECISION = 0.9
+MIN_GAIN = 0.001  # nats of out-of-fold log-loss an analyzer must earn to keep a weight (``select``)
 BENCH_FLAGS = {"plain": [], "laundered": ["--launder", "platform"], "neutral": ["--launder", "neutral"]}
 SINGLE_COLUMNS = [(v, c) for c in ("image", "video", "face_video", "audio") for v in VARIANTS]
 
@@ -73,6 +82,7 @@ class Row:
     group: str
     label: int
     p_by_analyzer: dict[str, float] = field(default_factory=dict)
+    judged_by: frozenset[str] = frozenset()  # every analyzer that judged the copy in the bench run (learned too)
 
 
 def logit(p: float) -> float:
@@ -84,29 +94,46 @@ def is_learned(analyzer_id: str) -> bool:
     return analyzer_id.startswith(LEARNED)
 
 
-def load_rows(bench_runs: dict[str, Path], protocol_dir: Path) -> tuple[list[Row], list[str]]:
-    """Rows of every variant; learned analyzers' scores come only from their train → unseen score files."""
-    unseen = {}
+def load_rows(bench_runs: dict[str, Path], protocol_dir: Path) -> tuple[list[Row], list[str], dict[str, int]]:
+    """Rows of every variant; learned analyzers' scores come only from their train → unseen score files.
+
+    A copy is left out (counted per variant in the third result) when a learned analyzer judged it in the bench run,
+    its score file covers the copy's category, but holds no score for this copy: the trainer did not measure it
+    (e.g. laundered face clips measured on a subset), and fitting on it without that evidence would misstate what
+    the analyzers say at run time. A learned analyzer whose score file does not cover a category is treated as not
+    judging that category's files (``train_kind`` then gives it weight 0 where it has no evidence).
+    The model kind is the one the run-time fusion picks: from every analyzer that judged the copy."""
+    unseen: dict[str, dict[str, dict[str, float]]] = {}
     for path in sorted(protocol_dir.glob("*.json")):
         score_file = read_scores(path)
         if is_learned(score_file.analyzer):
             unseen[score_file.analyzer] = score_file.unseen
-    rows = []
-    for variant, run in bench_runs.items():
-        for item in json.loads(run.read_text(encoding="utf-8"))["items"]:
+    items = {variant: json.loads(run.read_text(encoding="utf-8"))["items"] for variant, run in bench_runs.items()}
+    category_of = {item["path"]: item["category"] for run in items.values() for item in run}
+    covers = {a: {category_of.get(split_key(k)[1]) for by_key in v.values() for k in by_key} for a, v in unseen.items()}
+    rows, left_out = [], dict.fromkeys(bench_runs, 0)
+    for variant, run_items in items.items():
+        for item in run_items:
             if item["label"] not in ("real", "fake") or item["error"] or item["verdict_method"].startswith("decisive"):
                 continue
-            scores = {a: float(p) for a, p in item["analyzers"].items() if p is not None and not is_learned(a)}
+            judged_by = frozenset(a for a, p in item["analyzers"].items() if p is not None)
+            scores = {a: float(item["analyzers"][a]) for a in judged_by if not is_learned(a)}
+            unmeasured = False
             for analyzer_id, by_variant in unseen.items():
                 p = by_variant.get(variant, {}).get(f"unseen:{item['path']}")
                 if p is not None:
                     scores[analyzer_id] = float(p)
+                elif analyzer_id in judged_by and item["category"] in covers[analyzer_id]:
+                    unmeasured = True
+            if unmeasured:
+                left_out[variant] += 1
+                continue
             rows.append(Row(
-                path=item["path"], variant=variant, kind=model_key(item["media_kind"], scores),
+                path=item["path"], variant=variant, kind=model_key(item["media_kind"], judged_by),
                 category=item["category"], generator=item["generator"] or "", group=_group(item),
-                label=int(item["label"] == "fake"), p_by_analyzer=scores,
+                label=int(item["label"] == "fake"), p_by_analyzer=scores, judged_by=judged_by,
             ))
-    return rows, sorted(unseen)
+    return rows, sorted(unseen), left_out
 
 
 def bench_analyzer_ids() -> list[str]:
@@ -227,6 +254,47 @@ class KindModel:
     intercept: float
     band: tuple[float, float]
     oof_p: np.ndarray
+    zero: list[str]  # analyzers that judge this kind's files but get weight 0 (``select``'s rule), written as 0
+    selection: list[dict[str, Any]]  # the steps of ``select``: what was left out, and the out-of-fold losses
+
+
+def oof_loss(rows: list[Row], names: list[str], c: float) -> tuple[float, np.ndarray]:
+    """Out-of-fold log-loss (classes weighted equally) of the kind's model on ``names``, Platt-scaled on the
+    out-of-fold logits, and those probabilities. No analyzer: every file at even odds."""
+    y = np.array([r.label for r in rows])
+    z = out_of_fold(rows, names, c) if names else np.zeros(len(rows))
+    p = fit_platt(z, y, non_negative=True).apply(z) if names else np.full(len(rows), 0.5)
+    return log_loss(p, y, balanced_weights(y)), p
+
+
+def choose_c(rows: list[Row], names: list[str]) -> tuple[float, float, np.ndarray]:
+    """The L2 strength with the lowest out-of-fold log-loss: (loss, c, out-of-fold p)."""
+    best: tuple[float, float, np.ndarray] | None = None
+    for c in C_GRID:
+        loss, p = oof_loss(rows, names, c)
+        if best is None or loss < best[0]:
+            best = (loss, c, p)
+    assert best is not None
+    return best
+
+
+def select(rows: list[Row], names: list[str], c: float) -> tuple[list[str], list[dict[str, Any]]]:
+    """The rule, declared before the fit: an analyzer keeps a weight only if leaving it out makes the kind's
+    out-of-fold log-loss worse by more than ``MIN_GAIN``. Backward, one at a time: while some analyzer's removal
+    costs at most ``MIN_GAIN``, remove the one whose removal leaves the lowest loss. An analyzer whose train → unseen
+    score is constant, or that reads backwards (the non-negative fit can only hold it at 0 or at its prior), earns
+    nothing out of fold and is removed."""
+    kept, steps = list(names), []
+    loss, _ = oof_loss(rows, kept, c)
+    while kept:
+        trials = {n: oof_loss(rows, [k for k in kept if k != n], c)[0] for n in kept}
+        name = min(trials, key=lambda n: (trials[n], n))
+        if trials[name] > loss + MIN_GAIN:
+            break
+        steps.append({"removed": name, "loss_with": round(loss, 5), "loss_without": round(trials[name], 5)})
+        kept.remove(name)
+        loss = trials[name]
+    return kept, steps
 
 
 def train_kind(rows: list[Row]) -> KindModel | None:
@@ -234,26 +302,29 @@ def train_kind(rows: list[Row]) -> KindModel | None:
     for r in rows:
         for name in r.p_by_analyzer:
             counts[name] += 1
-    names = sorted(n for n, k in counts.items() if k >= MIN_SHARE * len(rows))
+    candidates = sorted(n for n, k in counts.items() if k >= MIN_SHARE * len(rows))
     y = np.array([r.label for r in rows])
-    if not names or len(set(y)) < 2:
+    if not candidates or len(set(y)) < 2:
         return None
-    balance = balanced_weights(y)
-    best: tuple[float, float, np.ndarray] | None = None
-    for c in C_GRID:
-        z = out_of_fold(rows, names, c)
-        p = fit_platt(z, y).apply(z)
-        loss = log_loss(p, y, balance)
-        if best is None or loss < best[0]:
-            best = (loss, c, p)
-    assert best is not None
-    _, c, oof_p = best
-    x = design(rows, names)
-    w = fit_nonnegative_logistic(x, y, balance, c, declared_weights(names))
-    platt = fit_platt(out_of_fold(rows, names, c), y)
+    _, c, oof_p = choose_c(rows, candidates)
+    names, steps = select(rows, candidates, c)
+    if names != candidates:
+        _, c, oof_p = choose_c(rows, names)
+    # Data-fitted analyzers that judge this kind's files at run time without train → unseen evidence here, and the
+    # ones the rule removed, are written with weight 0 (else the run-time fusion would use the declared weight).
+    unfitted = {a for r in rows for a in r.judged_by if is_learned(a) and a not in r.p_by_analyzer}
+    zero = sorted((set(candidates) - set(names)) | {a for a in unfitted if a not in names})
     band = choose_band(oof_p, y, np.array([f"{r.category}/{r.variant}" for r in rows]))
+    if not names:
+        return KindModel(names=[], c=c, weights=np.zeros(0), intercept=0.0, band=band, oof_p=oof_p, zero=zero,
+                         selection=steps)
+    x = design(rows, names)
+    balance = balanced_weights(y)
+    w = fit_nonnegative_logistic(x, y, balance, c, declared_weights(names))
+    platt = fit_platt(out_of_fold(rows, names, c), y, non_negative=True)
     # Platt scaling composed into the linear model: p = σ(scale·w·x + offset).
-    return KindModel(names=names, c=c, weights=platt.scale * w, intercept=platt.offset, band=band, oof_p=oof_p)
+    return KindModel(names=names, c=c, weights=platt.scale * w, intercept=platt.offset, band=band, oof_p=oof_p,
+                     zero=zero, selection=steps)
 
 
 def fused_figures(rows: list[Row], p: np.ndarray, bands: np.ndarray) -> dict[str, Any]:
@@ -290,6 +361,20 @@ def accused_reals(rows: list[Row], p: np.ndarray, bands: np.ndarray) -> list[str
                   if r.label == 0 and p[i] >= bands[i, 1])
 
 
+def fused_shortcuts(rows: list[Row], p: np.ndarray, corpus: Path) -> dict[str, Any]:
+    """``training.protocol.shortcut_report`` of the out-of-fold fused p, per variant and category."""
+    from training.corpora import read_corpus
+    from training.protocol import shortcut_report
+
+    corpus_rows = {r.key: r for r in read_corpus("unseen", corpus)}
+    out: dict[str, Any] = {}
+    for variant in VARIANTS:
+        scored = {f"unseen:{r.path}": float(p[i]) for i, r in enumerate(rows) if r.variant == variant}
+        if scored:
+            out[variant] = shortcut_report([corpus_rows[k] for k in scored if k in corpus_rows], scored, variant)
+    return out
+
+
 def single_analyzer_auc(rows: list[Row]) -> dict[str, dict[str, Any]]:
     """Each analyzer alone, on the files it judged (learned ones: train → unseen scores)."""
     out: dict[str, dict[str, Any]] = defaultdict(dict)
@@ -324,6 +409,14 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         "fakes); every figure below is out-of-fold. The band's upper edge keeps real false positives at or under "
         f"{MAX_FPR:.0%} in every category and variant with at least {MIN_CATEGORY_REALS} real copies.",
         "",
+        "**Which analyzers get a weight** (a rule fixed before the fit, `select`): an analyzer keeps a weight only if "
+        "leaving it out makes the kind's out-of-fold log-loss worse by more than "
+        f"{MIN_GAIN} nats; removed backward, one at a time. So an analyzer whose train → unseen score is constant, or "
+        "that reads backwards on these sources, gets weight 0. A data-fitted analyzer that judges a kind's files at "
+        "run time but has no train → unseen score there also gets weight 0 (no evidence). Copies a learned analyzer "
+        "judged but its trainer did not score (its score file covers the category, not that copy) are left out: "
+        + ", ".join(f"{v} {n}" for v, n in report["left_out_unmeasured"].items()) + ".",
+        "",
         f"Data-fitted models with train → unseen scores: {', '.join(report['protocol_models']) or '(none)'}.",
         "",
         f"sha256 of `fusion_v1.json`: `{report['sha256']}`",
@@ -338,6 +431,10 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         lines.append(f"| {kind} | {model['intercept']:g} | {weights or '(none)'} | {model['band'][0]:g}–"
                      f"{model['band'][1]:g} | {report['kinds'][kind]['files']} |")
     fused = report["fused"]
+    lines += ["", "## Analyzers the rule removed (out-of-fold log-loss with → without)", ""]
+    for kind, entry in report["kinds"].items():
+        steps = "; ".join(f"{st['removed']} ({st['loss_with']} → {st['loss_without']})" for st in entry["selection"])
+        lines.append(f"- {kind}: {steps or 'none'}")
     lines += ["", "## Out-of-fold results per category and variant", "",
               "FPR real and TPR at each kind's upper band edge; inconclusive = share inside the band. Files settled "
               "by decisive provenance are not counted here.", "",
@@ -360,6 +457,11 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
     for name, by_column in report["single_analyzers"].items():
         cells = [str(by_column.get(f"{v}:{c}", {}).get("auc", "")) for v, c in SINGLE_COLUMNS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "shortcuts" in report:
+        from training.cards import shortcut_table
+
+        for variant, checks in report["shortcuts"].items():
+            lines += ["", f"## Shortcut checks of the fused verdict ({variant})", "", shortcut_table(checks)]
     lines += ["", "## Real files called AI-made (out of fold)", ""]
     lines += [f"- {entry}" for entry in report["accused_reals"]] or ["- none"]
     lines += [
@@ -370,6 +472,11 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         "holds real false positives to 5 % on these sources, not on every future one.",
         "- Fitted on the visible corpus only: the non-learned analyzers have no corpus-train bench runs yet, so there "
         "is no grouped cross-validation of the fusion over both corpora.",
+        "- Laundered face clips: the face trainers scored only part of them, so the other laundered face copies are "
+        "left out of the fit and of the laundered figures (counts above).",
+        "- The picture and clip models read a GIF's palette dithering as generator evidence (a real GIF clip scores "
+        "far higher as published than its neutral re-encode); real GIFs and some HDR or low-resolution real photos "
+        "are the real files this verdict still calls AI-made (list above).",
         "- A source unlike every training source (a new generator, a new camera pipeline) is scored by analyzers "
         "that never saw it; the band keeps most such files *inconclusive* rather than wrong, not all.",
         "- Analyzers missing from a run (the `fast` profile, a missing extra) count as no evidence, which pulls the "
@@ -389,6 +496,8 @@ def main() -> None:
     parser.add_argument("--protocol", type=Path, default=PROTOCOL_DIR, help="train → unseen score files")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
                         help="the bench variants to fit on (default: all three)")
+    parser.add_argument("--shortcuts", action="store_true",
+                        help="also the shortcut checks of the fused verdict (probes every scored copy)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--metrics", type=Path, default=REPO / "build" / "fusion" / "metrics.json")
     args = parser.parse_args()
@@ -398,9 +507,9 @@ def main() -> None:
     for variant, path in runs.items():
         if not path.is_file():
             run_bench(corpus, path, variant, args.workers)
-    rows, protocol_models = load_rows(runs, args.protocol)
+    rows, protocol_models, left_out = load_rows(runs, args.protocol)
     spec: dict[str, Any] = {"model": "fusion_v1", "p_clip": P_CLIP, "kinds": {}}
-    report: dict[str, Any] = {"protocol_models": protocol_models, "kinds": {},
+    report: dict[str, Any] = {"protocol_models": protocol_models, "kinds": {}, "left_out_unmeasured": left_out,
                               "single_analyzers": single_analyzer_auc(rows)}
     oof_p, bands = np.zeros(len(rows)), np.zeros((len(rows), 2))
     for kind in sorted({r.kind for r in rows}):
@@ -413,16 +522,21 @@ def main() -> None:
         oof_p[index] = model.oof_p
         spec["kinds"][kind] = {
             "intercept": round(model.intercept, 4),
-            "weights": {n: round(float(w), 4) for n, w in zip(model.names, model.weights, strict=True)},
+            "weights": dict(sorted({**{n: 0.0 for n in model.zero},
+                                    **{n: round(float(w), 4) + 0.0 for n, w in zip(model.names, model.weights,
+                                                                                      strict=True)}}.items())),
             "band": list(model.band),
         }
         bands[index] = model.band
         report["kinds"][kind] = {"c": model.c, "files": len(kind_rows), "band": model.band,
+                                 "selection": model.selection, "zero": model.zero,
                                  "figures": fused_figures(kind_rows, model.oof_p, bands[index])}
     fitted = [i for i, r in enumerate(rows) if r.kind in spec["kinds"]]
     fitted_rows = [rows[i] for i in fitted]
     report["fused"] = fused_figures(fitted_rows, oof_p[fitted], bands[fitted])
     report["accused_reals"] = accused_reals(fitted_rows, oof_p[fitted], bands[fitted])
+    if args.shortcuts:
+        report["shortcuts"] = fused_shortcuts(fitted_rows, oof_p[fitted], corpus)
     args.out.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
     report["sha256"] = record_sha256(args.out)
     args.out.with_suffix(".md").write_text(model_card(spec, report), encoding="utf-8")

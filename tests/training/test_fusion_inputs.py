@@ -18,9 +18,22 @@ def test_learned_scores_come_from_the_protocol_file_not_the_in_sample_bench_run(
             "category": "video", "generator": "g", "source_repo": "r"}
     bench = tmp_path / "bench.json"
     bench.write_text(json.dumps({"items": [item]}))
-    rows, models = load_rows({"plain": bench, "neutral": bench, "laundered": bench}, protocol)
+    rows, models, left_out = load_rows({"plain": bench, "neutral": bench, "laundered": bench}, protocol)
     assert models == ["learned.x"]
     by_variant = {r.variant: r.p_by_analyzer for r in rows}
     assert by_variant["plain"] == {"face.blink": 0.7, "learned.x": 0.3}
     assert by_variant["neutral"]["learned.x"] == 0.6
-    assert "learned.x" not in by_variant["laundered"]  # no train -> unseen score for that copy: no evidence
+    # learned.x judged the laundered copy, its trainer scored this category but not that copy: left out of the fit
+    assert "laundered" not in by_variant and left_out == {"plain": 0, "neutral": 0, "laundered": 1}
+
+
+def test_a_learned_analyzer_its_trainer_never_scored_in_a_category_counts_as_not_judging(tmp_path: Path) -> None:
+    protocol = tmp_path / "protocol"
+    write_scores("learned.x", unseen={"plain": {"unseen:image/b.png": 0.3}}, grouped_cv={}, out_dir=protocol)
+    item = {"path": "video/a.mp4", "label": "real", "error": None, "verdict_method": "calibrated_logistic_v1",
+            "analyzers": {"face.blink": 0.7, "learned.x": 0.99}, "media_kind": "video",
+            "category": "video", "generator": "", "source_repo": "r"}
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps({"items": [item]}))
+    (row,), _, left_out = load_rows({"plain": bench}, protocol)
+    assert row.p_by_analyzer == {"face.blink": 0.7} and "learned.x" in row.judged_by and left_out == {"plain": 0}

@@ -52,6 +52,18 @@ def test_balanced_platt_ignores_the_class_ratio() -> None:
         fit_platt([0.1, 0.2], [1, 1])
 
 
+def test_non_negative_platt_reads_backwards_scores_as_no_evidence() -> None:
+    rng = np.random.default_rng(3)
+    fakes, reals = rng.normal(-1.0, 1.0, 300), rng.normal(1.0, 1.0, 900)  # a higher score means *real* here
+    scores = np.concatenate([fakes, reals])
+    labels = np.r_[np.ones(fakes.size), np.zeros(reals.size)].astype(int)
+    assert fit_platt(scores, labels).scale < -1  # left free, the fit flips the reading
+    held = fit_platt(scores, labels, non_negative=True)
+    assert held.scale == 0.0 and held.p(3.0) == pytest.approx(0.5)  # balanced: even odds whatever the score
+    assert fit_platt(scores, labels, balanced=False, non_negative=True).p(0.0) == pytest.approx(0.25)
+    assert fit_platt(-scores, labels, non_negative=True).scale > 1  # a forward reading is left alone
+
+
 def test_grouped_folds_never_split_a_source() -> None:
     rng = np.random.default_rng(2)
     groups = [f"repo{int(g)}" for g in rng.integers(0, 23, 400)]

@@ -57,6 +57,30 @@ def test_grouped_out_of_fold_scores_rank_the_held_out_files() -> None:
     assert (auc([r.label for r in rows], z.tolist()) or 0) > 0.9
 
 
+def test_the_rule_gives_a_constant_or_backwards_analyzer_no_weight_and_keeps_the_informative_one() -> None:
+    from training.fusion import select
+
+    rng = np.random.default_rng(6)
+    rows = _rows(rng, 120)
+    for r in rows:
+        r.p_by_analyzer["constant"] = 0.4975  # what a model whose train -> unseen Platt slope is 0 outputs
+    kept, steps = select(rows, ["backwards", "constant", "good"], c=0.01)
+    assert kept == ["good"]
+    assert {s["removed"] for s in steps} == {"backwards", "constant"}
+    assert all(s["loss_without"] <= s["loss_with"] + 0.001 for s in steps)
+
+
+def test_a_learned_analyzer_without_evidence_in_a_kind_is_written_with_weight_zero() -> None:
+    from training.fusion import train_kind
+
+    rows = _rows(np.random.default_rng(8), 120)
+    for r in rows:
+        r.judged_by = frozenset({*r.p_by_analyzer, "learned.unscored"})  # judged at run time, never scored
+    model = train_kind(rows)
+    assert model is not None
+    assert "good" in model.names and "learned.unscored" in model.zero and "backwards" in model.zero
+
+
 def test_band_widens_when_the_scores_separate_less() -> None:
     rng = np.random.default_rng(3)
     y = np.array([0, 1] * 200)
@@ -108,9 +132,10 @@ def test_training_end_to_end_writes_a_model_the_fusion_loads(tmp_path: Path, mon
     for variant, shift in (("plain", 0.0), ("laundered", -0.05), ("neutral", -0.1)):
         _bench_run(runs / f"bench-{variant}.json", rng, shift)
     protocol = tmp_path / "protocol"
-    # train -> unseen scores replace the in-sample 0.9 of the learned model; only the image files have one
-    write_scores("learned.ai_image", unseen={"plain": {f"unseen:image/{i}.bin": 0.6 if i % 2 else 0.4
-                                                       for i in range(60)}}, grouped_cv={}, out_dir=protocol)
+    # train -> unseen scores replace the in-sample 0.9 of the learned model: a constant, so it earns no weight
+    write_scores("learned.ai_image", unseen={variant: {f"unseen:image/{i}.bin": 0.4975 for i in range(60)}
+                                             for variant in ("plain", "laundered", "neutral")},
+                 grouped_cv={}, out_dir=protocol)
     out = tmp_path / "fusion.json"
     monkeypatch.setattr(sys, "argv", ["train_fusion", "--bench-dir", str(runs), "--protocol", str(protocol),
                                       "--out", str(out), "--metrics", str(tmp_path / "metrics.json")])
@@ -118,6 +143,7 @@ def test_training_end_to_end_writes_a_model_the_fusion_loads(tmp_path: Path, mon
     models = trained_models(out)
     assert set(models) == {"image", "audio"}
     assert models["image"].weights["image.ela"] > 0 and "audio.speech" not in models["image"].weights
+    assert models["image"].weights["learned.ai_image"] == 0.0  # in the file, so the run-time fusion uses 0
     report = json.loads((tmp_path / "metrics.json").read_text())
     assert report["protocol_models"] == ["learned.ai_image"]
     assert report["fused"]["plain"]["per_category"]["image"]["auc"] > 0.8
