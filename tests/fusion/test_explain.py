@@ -80,8 +80,9 @@ def test_zero_weight_and_neutral_findings_are_context_after_all_evidence(monkeyp
     from veracity.fusion import v1
 
     models = dict(trained_models())
-    zero = "image.copy_move"  # the fitted model decides which weights are zero: make one so, whatever it fitted
-    models["image+face"] = replace(models["image+face"], weights={**models["image+face"].weights, zero: 0.0})
+    zero = "image.copy_move"  # the fitted model decides which weights are zero: set both, whatever it fitted
+    models["image+face"] = replace(models["image+face"],
+                                   weights={**models["image+face"].weights, zero: 0.0, "face.blending": 0.5})
     monkeypatch.setattr(v1, "trained_models", lambda *args: models)
     loud = _finding(f"{zero}.strong", Direction.SYNTHETIC, 0.99)
     note = _finding("face.blending.note", Direction.NEUTRAL, 0.0)
@@ -129,7 +130,15 @@ def test_inconclusive_headline_says_which_way_things_pulled_without_ids() -> Non
     assert one_line(verdict).startswith("Too weak or mixed")
 
 
-def test_one_line_names_the_leading_reason() -> None:
+def test_one_line_names_the_leading_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from veracity.fusion import v1
+
+    models = dict(trained_models())  # weights as declared here, whatever the fit gave these two
+    models["image+face"] = replace(models["image+face"], weights={**models["image+face"].weights,
+                                                                  "face.blending": 0.8, "learned.face_forgery": 0.5})
+    monkeypatch.setattr(v1, "trained_models", lambda *args: models)
     seam = _finding("face.blending.seam", Direction.SYNTHETIC, 0.6)
     verdict = fuse([_result("face.blending", 0.98, seam), _result("learned.face_forgery", 0.97)], MediaKind.IMAGE)
     assert verdict.label is VerdictLabel.AI_GENERATED
