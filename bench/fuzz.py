@@ -109,6 +109,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         seeds = make_seeds(work / "seeds")
         todo = plan(seeds, args.count, args.seed)
+        only = {int(i) for i in args.only.split(",") if i} if args.only else None
+        classes = {c for c in args.classes.split(",") if c}
         settings = Settings(profile=Profile(args.profile), file_timeout_s=args.time_limit_s,
                             worker_memory_mb=args.memory_mb, analyzer_timeout_s=args.time_limit_s)
         settings_json = settings.to_json()
@@ -119,6 +121,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         def calls():  # type: ignore[no-untyped-def]
             for index, kind, source in todo:
+                if (only is not None and index not in only) or (classes and kind not in classes):
+                    continue
                 if args.max_seconds and time.perf_counter() - started > args.max_seconds:
                     return  # time-boxed: report what ran
                 paths[index] = mutant(index, kind, source, seeds, mutants, args.seed)
@@ -127,7 +131,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         per_class: dict[str, Counter[str]] = defaultdict(Counter)
         worst_s: dict[str, float] = defaultdict(float)
         worst_rss: dict[str, float] = defaultdict(float)
+        worst_rss_input: dict[str, str] = {}  # which mutant it was (re-run it with --only)
         bad: list[dict[str, Any]] = []
+        in_reports: list[dict[str, Any]] = []  # examples of analyzers that raised inside a report that came back
         errors_in_reports: Counter[str] = Counter()
         cli_checked: list[dict[str, Any]] = []
         pool = IsolatedPool(args.workers, time_limit_s=args.time_limit_s,
@@ -139,20 +145,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             what, reason, rss = classify(outcome)
             per_class[kind][what] += 1
             worst_s[kind] = max(worst_s[kind], outcome.seconds)
-            if rss is not None:
-                worst_rss[kind] = max(worst_rss[kind], rss)
+            if rss is not None and rss > worst_rss[kind]:
+                worst_rss[kind] = rss
+                worst_rss_input[kind] = f"#{index} {source.name}"
             for problem in analyzer_errors(outcome):
                 errors_in_reports[problem.split(":")[0]] += 1
-                if len(bad) < 200:
-                    bad.append({"index": index, "class": kind, "seed": source.name, "outcome": "analyzer_error",
-                                "reason": problem[:300]})
-            if what in BAD and len(bad) < 200:
+                if len(in_reports) < 50:
+                    in_reports.append({"index": index, "class": kind, "seed": source.name,
+                                       "outcome": "analyzer_error", "reason": problem[:300]})
+            if what in BAD:  # every one listed and kept: they are what a run is for
                 bad.append({"index": index, "class": kind, "seed": source.name, "outcome": what,
                             "reason": (reason or "")[:300]})
                 if args.keep_failures:
                     args.keep_failures.mkdir(parents=True, exist_ok=True)
                     shutil.copy(paths[index], args.keep_failures / paths[index].name)
-            if index < args.cli:
+            if index < args.cli:  # the first N of the plan
                 cli_checked.append(cli_check(paths[index]))
             paths.pop(index).unlink(missing_ok=True)
             if args.progress and done % args.progress == 0:
@@ -166,17 +173,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         totals.update(counts)
     return {
         "config": {"count": args.count, "max_seconds": args.max_seconds, "seed": args.seed, "workers": args.workers,
-                   "profile": args.profile,
+                   "profile": args.profile, "classes": args.classes, "only": args.only,
                    "analyzers": args.analyzers, "time_limit_s": args.time_limit_s, "memory_mb": args.memory_mb,
                    "seeds": len(seeds)},
         "per_class": {k: {"inputs": sum(c.values()), **dict(c), "worst_s": round(worst_s[k], 2),
-                          "worst_rss_mb": round(worst_rss[k], 1)} for k, c in sorted(per_class.items())},
+                          "worst_rss_mb": round(worst_rss[k], 1), "worst_rss_input": worst_rss_input.get(k)}
+                      for k, c in sorted(per_class.items())},
         "totals": {"inputs": sum(totals.values()), **dict(totals), "worst_s": round(max(worst_s.values()), 2),
                    "worst_rss_mb": round(max(worst_rss.values(), default=0.0), 1),
                    "wall_s": round(wall_s, 1), "worker_restarts": pool.restarts},
         "analyzer_errors": dict(errors_in_reports),
         "cli": cli_checked,
         "failures": bad,
+        "analyzer_error_examples": in_reports,
     }
 
 
@@ -219,6 +228,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--keep-failures", type=Path, default=None, help="copy bad mutants here")
     parser.add_argument("--progress", type=int, default=0, help="print progress every N inputs")
+    parser.add_argument("--classes", default="", help="comma-separated mutation classes: run just these")
+    parser.add_argument("--only", default="", help="comma-separated mutant indices: re-run just these (same plan)")
     parser.add_argument("--max-seconds", type=float, default=0.0, help="stop starting new inputs after this")
     args = parser.parse_args()
     result = run(args)

@@ -46,11 +46,14 @@ def heatmap_overlay(
     """
     from PIL import Image
 
+    from veracity.media.image import reduce_rgb
+
     height, width = rgb.shape[:2]
     if max(height, width) > max_side_px:
         scale = max_side_px / max(height, width)
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb = np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize(size, Image.Resampling.BOX))
+        reduced = reduce_rgb(rgb, max(height, width) // max_side_px)  # in bands: no full-size Pillow copy
+        rgb = np.asarray(Image.fromarray(np.ascontiguousarray(reduced)).resize(size, Image.Resampling.BOX))
         if box_xyxy is not None:
             box_xyxy = tuple(round(v * scale) for v in box_xyxy)  # type: ignore[assignment]
         height, width = rgb.shape[:2]

@@ -152,3 +152,12 @@ def test_the_temporal_clip_and_the_sampled_frames_come_from_one_decoding_pass(
     assert [(f.index, f.time_s) for f in frames] == [(f.index, f.time_s) for f in expected_frames]
     assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(frames, expected_frames, strict=True))
     assert np.array_equal(clip.frame_idx, expected_clip.frame_idx) and np.array_equal(clip.grey, expected_clip.grey)
+
+
+def test_a_huge_picture_is_reduced_in_bands_to_the_same_pixels() -> None:
+    from veracity.media.image import reduce_rgb
+
+    rgb = np.random.default_rng(3).integers(0, 256, (1037, 811, 3), dtype=np.uint8)
+    for factor in (2, 7, 13):
+        expected = np.asarray(Image.fromarray(rgb).reduce(factor))
+        assert np.array_equal(reduce_rgb(rgb, factor, band_bytes=1 << 15), expected)

@@ -39,6 +39,7 @@ def _veracity(*args: str, env: dict[str, str] | None = None, timeout: float = 30
     ("one_byte_jpg", UnsupportedMedia),
     ("html_named_png", UnsupportedMedia),
     ("wav_zero_bits", UnsupportedMedia),
+    ("wav_absurd_rate", UnsupportedMedia),  # 939 MHz: resampling from it cost 1 GB before probe refused it
     ("fifo", UnsupportedMedia),
 ])
 def test_crafted_file_is_refused_by_probe_with_a_plain_reason(tmp_path: Path, case: str, error: type) -> None:
@@ -198,3 +199,20 @@ def test_full_size_case_gets_a_verdict(tmp_path: Path, case: str) -> None:
     name, build = _hostile.CASES[case]
     run = _veracity("check", str(build(tmp_path / name)), "-q", "--json", "-", timeout=900)
     assert run.returncode == 0, run.stderr
+
+
+def test_avif_with_an_impossible_bit_depth_is_damaged_not_unexpected(tmp_path: Path) -> None:
+    """pillow-heif says "can't decode" with RuntimeError (a fuzzed AVIF header got 'unexpected RuntimeError')."""
+    from veracity.testing.containers import CONTAINER_CASES
+
+    data = bytearray(CONTAINER_CASES["photo.avif"](tmp_path).read_bytes())
+    box = data.index(b"pixi")  # size, 'pixi', version+flags, channel count, then one bit depth per channel
+    channels = data[box + 8]
+    data[box + 9 : box + 9 + channels] = bytes([138]) * channels
+    damaged = tmp_path / "damaged.avif"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(UnsupportedMedia, match="damaged or unsupported image") as raised:
+        load_rgb(damaged)
+    assert "RuntimeError" not in str(raised.value) and "\n" not in str(raised.value)
+    run = _veracity("check", str(damaged), "-q")
+    assert run.returncode == 3 and "unexpected" not in run.stderr and "Traceback" not in run.stderr, run.stderr

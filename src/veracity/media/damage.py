@@ -127,14 +127,14 @@ def upright_rgb(src: str | Path) -> tuple[Any, dict[str, Any]]:
     can carry over (EXIF, ICC, XMP)."""
     from PIL import Image, ImageOps
 
-    from veracity.media.image import open_image
+    from veracity.media.image import DECODE_ERRORS, open_image
 
     with open_image(Path(src)) as image:
         keep = {k: image.info[k] for k in ("exif", "icc_profile", "xmp") if image.info.get(k)}
         try:
             upright = ImageOps.exif_transpose(image)
             upright.load()
-        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        except DECODE_ERRORS as exc:
             raise UnsupportedMedia(f"{src}: image data is damaged or truncated ({exc})") from exc
     if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
         rgba = upright.convert("RGBA")

@@ -21,6 +21,9 @@ import numpy as np
 from veracity.config import Limits
 from veracity.errors import MediaTooLarge, UnsupportedMedia
 
+# How Pillow and its plug-ins say "these bytes are not a picture I can decode" (pillow-heif raises RuntimeError).
+DECODE_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, SyntaxError, EOFError, RuntimeError)
+
 EMBEDDED_MAX_PIXELS = 1_048_576  # an EXIF thumbnail or embedded preview is never decoded past ~1 MP
 
 _heif_registered = False
@@ -59,7 +62,7 @@ def open_image(source: Path | bytes, limits: Limits | None = None, *, max_pixels
     ``max_pixels`` (default: ``limits.max_pixels``) can only tighten the limit, e.g. to ``EMBEDDED_MAX_PIXELS``.
     Raises ``MediaTooLarge`` for a picture over the limit and ``UnsupportedMedia`` for one Pillow can't read.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     configured = (limits or Limits.from_env()).max_pixels
     cap = min(configured, max_pixels) if max_pixels else configured
@@ -75,7 +78,7 @@ def open_image(source: Path | bytes, limits: Limits | None = None, *, max_pixels
         raise MediaTooLarge(
             f"{what}: a frame grows the picture to {size}, over the limit of {configured} pixels per frame"
         ) from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+    except DECODE_ERRORS as exc:  # UnidentifiedImageError is an OSError
         raise UnsupportedMedia(f"{what}: damaged or unsupported image ({exc})") from exc
     try:
         check_size(image, cap, what)
@@ -116,7 +119,7 @@ def load_rgb(path: Path, limits: Limits | None = None) -> np.ndarray:
             return _to_array(rgb)
         except MemoryError as exc:
             raise MediaTooLarge(f"{path}: needs more memory than this process may use to decode") from exc
-        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        except DECODE_ERRORS as exc:
             raise UnsupportedMedia(f"{path}: image data is damaged or truncated ({exc})") from exc
 
 
@@ -144,19 +147,39 @@ def embedded_gray(data: bytes, side_px: int) -> Any:
             small = image.convert("L")
             small.load()
             return small
-    except (VeracityError, OSError, ValueError, SyntaxError, EOFError):
+    except VeracityError:
+        return None
+    except DECODE_ERRORS:
         return None
 
 
+def reduce_rgb(rgb: np.ndarray, factor: int, band_bytes: int = 1 << 24) -> np.ndarray:
+    """Box-reduce an H×W×3 uint8 picture by a whole ``factor`` (each output pixel the mean of a factor×factor
+    block, as ``Image.reduce``), in bands of whole blocks: the same pixels as reducing it at once, without
+    Pillow's full-size copy of the picture (4 bytes a pixel: 400 MB for 100 MP)."""
+    from PIL import Image
+
+    if factor <= 1:
+        return rgb
+    height, width = rgb.shape[:2]
+    rows = max(1, band_bytes // max(1, width * 3 * factor)) * factor
+    bands = [np.asarray(Image.fromarray(np.ascontiguousarray(rgb[top : top + rows])).reduce(factor))
+             for top in range(0, height, rows)]
+    return bands[0] if len(bands) == 1 else np.concatenate(bands)
+
+
 def downscale(rgb: np.ndarray, max_side_px: int) -> np.ndarray:
+    """At most ``max_side_px`` on the longest side (bilinear). A picture over twice that is first box-reduced by a
+    whole factor in bands (``reduce_rgb``), so a huge picture never gets a full-size Pillow copy."""
     height, width = rgb.shape[:2]
     if max(height, width) <= max_side_px:
         return rgb
     from PIL import Image
 
+    rgb = reduce_rgb(rgb, max(height, width) // (2 * max_side_px))
     scale = max_side_px / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
+    return np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize(size, Image.Resampling.BILINEAR))
 
 
 WORKING_MAX_SIDE_PX = 2048  # analyzers that read content, not the pixel grid, see pictures at most this large
@@ -186,7 +209,4 @@ def working_copy(rgb: np.ndarray, max_side_px: int | None = None) -> WorkingImag
     factor = -(-max(rgb.shape[:2]) // (max_side_px or WORKING_MAX_SIDE_PX))
     if factor <= 1:
         return WorkingImage(rgb, 1)
-    from PIL import Image
-
-    reduced = Image.fromarray(np.ascontiguousarray(rgb)).reduce(factor)
-    return WorkingImage(np.asarray(reduced), factor)
+    return WorkingImage(reduce_rgb(rgb, factor), factor)

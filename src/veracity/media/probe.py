@@ -26,6 +26,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+# The highest sample rate of real recordings (768-kHz studio PCM). A header claiming more is damaged, and resampling
+# from it costs memory in proportion to the rate (a WAV claiming 939 MHz took 1 GB to decode nothing).
+MAX_SAMPLE_RATE_HZ = 768_000
+
+
 def probe(path: str | Path, limits: Limits | None = None) -> MediaInfo:
     """Describe ``path`` without decoding pixels or samples; raise a ``VeracityError`` with a plain reason."""
     limits = limits or Limits()
@@ -193,6 +198,11 @@ def _probe_av(path: Path, container: str | None) -> dict[str, Any]:
         raise UnsupportedMedia(f"{path}: the video stream has no picture size (damaged or not a video)")
     if kind is MediaKind.AUDIO and audio is None:
         raise UnsupportedMedia(f"{path}: no audio stream")
+    if audio is not None and (audio.sample_rate_hz or 0) > MAX_SAMPLE_RATE_HZ:
+        if kind is MediaKind.AUDIO:
+            raise UnsupportedMedia(f"{path}: its audio stream claims {audio.sample_rate_hz} samples per second, over "
+                                   f"the {MAX_SAMPLE_RATE_HZ} of any real recording (a damaged header)")
+        audio = None  # a video's damaged audio track is left out, the pictures are still analysed
     main = video if kind is MediaKind.VIDEO else audio
     if main is not None and main.codec is None:
         raise UnsupportedMedia(f"{path}: its {main.type} stream has no decoder (a damaged or impossible header)")

@@ -197,6 +197,16 @@ def wav_zero_bits(path: Path) -> Path:
     return path
 
 
+def wav_absurd_rate(path: Path, rate_hz: int = 939_556_096) -> Path:
+    """A stereo float WAV of a quarter second whose format chunk claims ``rate_hz`` samples per second (found by
+    the fuzz benchmark: resampling from 939 MHz took 1 GB to decode nothing)."""
+    fmt = struct.pack("<HHIIHH", 3, 2, rate_hz, (rate_hz * 8) & 0xFFFFFFFF, 8, 32)
+    data = b"\x00" * 8 * 4000
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
 # --- not media at all ---------------------------------------------------------------------------------------------
 
 def one_byte_jpg(path: Path) -> Path:
@@ -225,6 +235,7 @@ CASES: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "many_frames_at_animation_limit_gif": ("many_frames_5k.gif", lambda path: many_frames_gif(path, 300, 5000)),
     "long_silent_flac": ("silence.flac", long_silent_flac),
     "wav_zero_bits": ("zero_bits.wav", wav_zero_bits),
+    "wav_absurd_rate": ("absurd_rate.wav", wav_absurd_rate),
     "one_byte_jpg": ("one_byte.jpg", one_byte_jpg),
     "html_named_png": ("page.png", html_named_png),
     "fifo": ("pipe.mp4", fifo),

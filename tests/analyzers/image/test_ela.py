@@ -43,3 +43,26 @@ def test_png_is_not_applicable(tmp_path: Path) -> None:
     assert result.status is Status.NOT_APPLICABLE
     save_jpeg(photo("coffee"), tmp_path / "x.jpg", 90)
     assert _ela(tmp_path / "x.jpg").status is Status.OK
+
+
+def test_strip_wise_resave_gives_the_same_levels_as_resaving_the_whole_picture() -> None:
+    """Error levels are computed a strip at a time (a 100-MP JPEG peaked at 1.9 GB with two whole-picture Pillow
+    copies); cut at MCU rows with a margin, each strip re-saves to exactly the pixels of the whole re-save."""
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    from veracity.analyzers.image._ela import STRIP_ROWS, block_means, error_level_maps, error_levels
+
+    rgb = np.concatenate([photo("chelsea"), photo("astronaut")[:, :451]])[: 2 * STRIP_ROWS + 37]  # ragged strips
+    buffer = BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=70)
+    whole = np.asarray(Image.open(buffer).convert("RGB")).astype(np.float32)
+    expected = np.abs(rgb.astype(np.float32) - whole).mean(axis=2)
+    assert rgb.shape[0] > 2 * STRIP_ROWS
+    np.testing.assert_allclose(error_levels(rgb, 70), expected, atol=1e-4)
+    # the block means and a reduced picture of the levels, strip by strip, without a whole per-pixel map
+    blocks, shown = error_level_maps(rgb, 70, 16, shown_factor=3)
+    np.testing.assert_allclose(blocks, block_means(expected, 16), atol=1e-4)
+    np.testing.assert_allclose(shown, block_means(expected, 3), atol=1e-4)

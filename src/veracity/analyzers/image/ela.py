@@ -31,19 +31,20 @@ class ErrorLevelAnalyzer(Analyzer[ElaParams]):
     Params = ElaParams
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
-        from veracity.analyzers.image._ela import block_means, ela_multi_quality
+        from veracity.analyzers.image._ela import ela_multi_quality
         from veracity.analyzers.image._regions import region_box
         from veracity.pictures import heatmap_overlay, png_bytes
 
         if media.container != "jpeg":
             return self.not_applicable(f"error level analysis needs a JPEG; this is {media.container.upper()}")
         rgb = ctx.image()
-        score, quality, anomaly, levels = ela_multi_quality(rgb, self.params.qualities, self.params.block_px)
+        shown_factor = max(1, -(-max(rgb.shape[:2]) // 800))  # the raw levels are shown ≤ 800 px
+        score, quality, anomaly, shown = ela_multi_quality(rgb, self.params.qualities, self.params.block_px,
+                                                           shown_factor)
         block = self.params.block_px
         peak_row, peak_col = np.unravel_index(int(np.argmax(anomaly)), anomaly.shape)
         box = region_box(anomaly, block) if score >= self.params.flag_above else None
         overlay = heatmap_overlay(rgb, anomaly, box_xyxy=box)
-        shown = block_means(levels, max(1, -(-max(levels.shape) // 800)))  # the picture is shown ≤ 800 px
         raw = np.clip(shown / max(float(np.percentile(shown, 99.5)), 1.0), 0, 1)
         artifacts = [
             Artifact.from_bytes("ela.anomaly", "image/png", "Where the error level stands out (red = most)",

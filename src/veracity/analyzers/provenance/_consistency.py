@@ -95,7 +95,7 @@ def thumbnail_mismatch(
     from PIL import ExifTags
 
     from veracity.errors import VeracityError
-    from veracity.media.image import embedded_gray, open_image
+    from veracity.media.image import DECODE_ERRORS, embedded_gray, open_image
 
     try:
         with open_image(path) as image:
@@ -117,7 +117,9 @@ def thumbnail_mismatch(
             if image.format == "JPEG":
                 image.draft("L", (8 * _THUMB_SIDE_PX, 8 * _THUMB_SIDE_PX))  # decode at reduced scale
             main = _small_gray(image)
-    except (VeracityError, OSError, ValueError, SyntaxError, EOFError):
+    except VeracityError:
+        return None
+    except DECODE_ERRORS:
         return None
     mean_diff = float(np.mean(np.abs(main - thumb)))
     a, b = main - main.mean(), thumb - thumb.mean()
