@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/hostile.py files [--cases a,b] [--as-limit-mb 4096] [--json out.json]
     .venv/bin/python bench/hostile.py server [--slow 1000] [--body-mib 512] [--json out.json]
+    .venv/bin/python bench/hostile.py scan-kill [--trials 10] [--json out.json]
 
 ``files``: each crafted case (veracity.testing.hostile) is built in a temporary folder and checked alone
 (``process_tree.run_watched``): exit code, the one-line reason, peak RSS (the largest of any process under the
@@ -14,6 +15,10 @@ each case under ``prlimit --as`` so a regression cannot take the machine down.
 ``--body-mib`` MiB sent without Content-Length (server RSS before and after); ``--slow`` connections that never finish
 their headers while ``/healthz`` is timed; uploads that fail the media check and the files they leave. Everything
 stays on 127.0.0.1, is bounded, and stops itself (connections closed, server stopped).
+
+``scan-kill``: ``veracity scan`` of the bundled samples (real analyzers, two workers) SIGKILLed ``--trials`` times
+at a random moment of its work; counts the processes that were under it (fork server, workers, resource tracker)
+and are still alive 15 s later. The target is none, every time.
 """
 
 from __future__ import annotations
@@ -77,11 +82,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+def _rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process now (``VmRSS``) or at its peak since ``_reset_peak`` (``VmHWM``), MiB."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0  # gone
+    for line in lines:
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _reset_peak(pid: int) -> None:
+    """Linux: start the process's ``VmHWM`` again from its current resident size."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 def _request(port: int, raw: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
@@ -125,6 +140,7 @@ def run_server(slow: int, body_mib: int) -> dict[str, object]:
         results["foreign_host_status"] = status
 
         idle = _rss_mb(server.pid)
+        _reset_peak(server.pid)
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
             sock.sendall(b"POST /v1/analyses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                          b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
@@ -146,7 +162,8 @@ def run_server(slow: int, body_mib: int) -> dict[str, object]:
         time.sleep(0.5)
         results.update(body_status=int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0,
                        body_mib_sent_before_close=sent, rss_idle_mb=round(idle, 1),
-                       rss_after_body_mb=round(_rss_mb(server.pid), 1))
+                       rss_after_body_mb=round(_rss_mb(server.pid), 1),
+                       rss_peak_during_body_mb=round(_rss_mb(server.pid, "VmHWM"), 1))
 
         sockets = []
         opened_s = time.monotonic()
@@ -172,7 +189,8 @@ def run_server(slow: int, body_mib: int) -> dict[str, object]:
         uploads = data_dir / "uploads"
         with tempfile.TemporaryDirectory() as tmp:
             statuses = {}
-            for case in ("canvas_bomb_gif", "screen_bomb_gif", "one_byte_jpg", "html_named_png", "wav_zero_bits"):
+            for case in ("canvas_bomb_gif", "screen_bomb_gif", "one_byte_jpg", "html_named_png", "wav_zero_bits",
+                         "wav_absurd_rate"):
                 name, build = _hostile.CASES[case]
                 payload = build(Path(tmp) / name).read_bytes()
                 boundary = b"veracityhostile"
@@ -197,20 +215,73 @@ def run_server(slow: int, body_mib: int) -> dict[str, object]:
     return results
 
 
+def run_scan_kill(trials: int, seed: int) -> list[dict[str, object]]:
+    """``veracity scan`` of the bundled samples (each in several distinct copies), SIGKILLed at a random moment
+    once its workers run; every process that was under it must be gone within 15 s."""
+    import random
+
+    from veracity.samples import samples_dir
+    from veracity.testing.processes import alive, cmdline, descendants
+
+    rng = random.Random(seed)
+    rows = []
+    for trial in range(trials):
+        with tempfile.TemporaryDirectory(prefix="veracity-scan-kill-") as tmp:
+            folder = Path(tmp) / "media"
+            folder.mkdir()
+            for sample in sorted(samples_dir().iterdir()):
+                if sample.is_file() and not sample.name.startswith((".", "_")):
+                    for copy in range(4):  # distinct bytes: the store must not skip them as already analysed
+                        (folder / f"{copy}_{sample.name}").write_bytes(sample.read_bytes() + bytes([copy]))
+            scan = subprocess.Popen([*VERACITY, "scan", str(folder), "--store", str(Path(tmp) / "s.sqlite"),
+                                     "--workers", "2", "--no-index", "-q"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            tree: set[int] = set()
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and scan.poll() is None and len(tree) < 4:
+                tree |= set(descendants(scan.pid))  # fork server, two workers, resource tracker
+                time.sleep(0.2)
+            delay = rng.uniform(0.5, 8.0)  # somewhere in the analysis of a file
+            time.sleep(delay)
+            tree |= set(descendants(scan.pid))
+            running = scan.poll() is None
+            rss = sum(_rss_mb(pid) for pid in tree if alive(pid))
+            os.kill(scan.pid, signal.SIGKILL)
+            scan.wait(10)
+            killed_at = time.monotonic()
+            while time.monotonic() - killed_at < 15 and any(alive(pid) for pid in tree):
+                time.sleep(0.1)
+            left = [pid for pid in tree if alive(pid)]
+            row = {"trial": trial, "running_at_kill": running, "processes_under_scan": len(tree),
+                   "their_rss_mb": round(rss, 1), "kill_after_workers_s": round(delay, 1),
+                   "all_gone_s": round(time.monotonic() - killed_at, 2), "left_behind": len(left),
+                   "left": [cmdline(pid)[:120] for pid in left]}
+            for pid in left:  # don't leave them to the next trial
+                os.kill(pid, signal.SIGKILL)
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    gone = sum(1 for r in rows if r["running_at_kill"] and not r["left_behind"])
+    print(f"scan SIGKILLed {len(rows)} times: nothing left behind {gone} of {len(rows)}", flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("files", "server"))
+    parser.add_argument("what", choices=("files", "server", "scan-kill"))
     parser.add_argument("--cases", default=",".join(_hostile.CASES))
     parser.add_argument("--as-limit-mb", type=int, default=None)
     parser.add_argument("--slow", type=int, default=1000)
     parser.add_argument("--body-mib", type=int, default=512)
+    parser.add_argument("--trials", type=int, default=10, help="scan-kill: how many times")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout` too: the server is stopped in `finally`
     if args.what == "files":
         result: object = run_files([c.strip() for c in args.cases.split(",") if c.strip()], args.as_limit_mb)
-    else:
+    elif args.what == "server":
         result = run_server(args.slow, args.body_mib)
+    else:
+        result = run_scan_kill(args.trials, seed=7)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
 

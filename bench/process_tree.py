@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from veracity.testing.processes import descendants
+
 
 @dataclass(frozen=True)
 class Watched:
@@ -21,23 +23,6 @@ class Watched:
     wall_s: float
     peak_rss_mb: float  # the largest VmHWM of any one process in the tree
     cpu_s: float  # user + system seconds summed over the tree
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack.extend(children.get(pid, []))
-    return found
 
 
 def _hwm_and_cpu(pid: int) -> tuple[float, float]:
@@ -58,7 +43,7 @@ def run_watched(command: list[str], *, env: dict[str, str] | None = None, cwd: P
     peak, cpu = 0.0, {}
     deadline = time.monotonic() + timeout_s
     while process.poll() is None and time.monotonic() < deadline:
-        for pid in _descendants(process.pid):
+        for pid in [process.pid, *descendants(process.pid)]:
             hwm, seconds = _hwm_and_cpu(pid)
             peak = max(peak, hwm)
             cpu[pid] = max(cpu.get(pid, 0.0), seconds)

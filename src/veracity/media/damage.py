@@ -399,18 +399,22 @@ def _write_mp3(samples: np.ndarray, dst: Path) -> None:
         out.metadata.clear()
         stream = out.add_stream("libmp3lame", rate=AUDIO_SAMPLE_RATE_HZ, layout="mono")
         stream.bit_rate = AUDIO_BIT_RATE
-        chunk = AUDIO_SAMPLE_RATE_HZ
-        for start in range(0, samples.size, chunk):
-            frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(samples[None, start : start + chunk], dtype=np.float32), format="flt",
-                layout="mono"
-            )
-            frame.sample_rate = AUDIO_SAMPLE_RATE_HZ
-            frame.pts = start
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
+        _encode_mono(out, stream, samples, AUDIO_SAMPLE_RATE_HZ, AUDIO_SAMPLE_RATE_HZ)
+
+
+def _encode_mono(out: Any, stream: Any, samples: np.ndarray, step: int, rate_hz: int) -> None:
+    """Mono float samples through ``stream``'s encoder into ``out``, ``step`` samples a frame, then flushed."""
+    import av
+
+    for start in range(0, samples.size, step):
+        piece = np.ascontiguousarray(samples[None, start : start + step], dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(piece, format="flt", layout="mono")
+        frame.sample_rate = rate_hz
+        frame.pts = start
+        for packet in stream.encode(frame):
             out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
 
 
 # --- the neutral recipe -------------------------------------------------------------------------------------------
@@ -638,16 +642,7 @@ def encode_audio(samples: np.ndarray, rate_hz: int, codec: str, bit_rate: int) -
     with av.open(buffer, mode="w", format=container) as out:
         stream: Any = out.add_stream(codec, rate=rate_hz, layout="mono")
         stream.bit_rate = bit_rate
-        step = 960 * rate_hz // 48_000 if codec == "libopus" else 1152
-        for start in range(0, samples.size, step):
-            piece = np.ascontiguousarray(samples[None, start : start + step], dtype=np.float32)
-            frame = av.AudioFrame.from_ndarray(piece, format="flt", layout="mono")
-            frame.sample_rate = rate_hz
-            frame.pts = start
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+        _encode_mono(out, stream, samples, 960 * rate_hz // 48_000 if codec == "libopus" else 1152, rate_hz)
     return buffer.getvalue()
 
 
