@@ -497,16 +497,21 @@ def _neutral_video(info: MediaInfo, dst: Path, digest: str) -> None:
 # brought to a random 512–1024 px (never upscaled, as platforms do), JPEG quality 70–95, no metadata. The platform
 # recipe (longest side ≤ 1024, quality 85) is one point of this distribution.
 
+def _random_crop_box(rng: np.random.Generator, shape: tuple[int, ...], min_side: int) -> tuple[int, int, int, int]:
+    """(top, left, height, width) of a random crop of a picture of ``shape``: aspect ratio 1:2 .. 2:1, 50–100 % of
+    the area."""
+    height, width = shape[:2]
+    aspect = float(np.exp(rng.uniform(np.log(0.5), np.log(2.0))))
+    area = rng.uniform(0.5, 1.0) * height * width
+    crop_w = int(min(width, max(min_side, round(np.sqrt(area * aspect)))))
+    crop_h = int(min(height, max(min_side, round(np.sqrt(area / aspect)))))
+    return int(rng.integers(0, height - crop_h + 1)), int(rng.integers(0, width - crop_w + 1)), crop_h, crop_w
+
+
 def random_launder(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     from PIL import Image
 
-    height, width = rgb.shape[:2]
-    aspect = float(np.exp(rng.uniform(np.log(0.5), np.log(2.0))))
-    area = rng.uniform(0.5, 1.0) * height * width
-    crop_w = int(min(width, max(64, round(np.sqrt(area * aspect)))))
-    crop_h = int(min(height, max(64, round(np.sqrt(area / aspect)))))
-    y0 = int(rng.integers(0, height - crop_h + 1))
-    x0 = int(rng.integers(0, width - crop_w + 1))
+    y0, x0, crop_h, crop_w = _random_crop_box(rng, rgb.shape, min_side=64)
     image = Image.fromarray(np.ascontiguousarray(rgb[y0 : y0 + crop_h, x0 : x0 + crop_w]))
     long_side = int(rng.integers(512, 1025))
     image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
@@ -582,13 +587,7 @@ def random_launder_video(source: list[tuple[float, np.ndarray]], dst: str, rng: 
     start_s = float(rng.uniform(0.0, max(0.0, total_s - length_s)))
     fps_out = float(rng.uniform(6.0, 30.0))
     crf = int(rng.integers(20, 33))
-    height, width = source[0][1].shape[:2]
-    aspect = float(np.exp(rng.uniform(np.log(0.5), np.log(2.0))))
-    area = rng.uniform(0.5, 1.0) * height * width
-    crop_w = int(min(width, max(32, round(np.sqrt(area * aspect)))))
-    crop_h = int(min(height, max(32, round(np.sqrt(area / aspect)))))
-    y0 = int(rng.integers(0, height - crop_h + 1))
-    x0 = int(rng.integers(0, width - crop_w + 1))
+    y0, x0, crop_h, crop_w = _random_crop_box(rng, source[0][1].shape, min_side=32)
     if bottleneck_px is None:
         long_side = min(int(rng.integers(256, 961)), max(crop_w, crop_h))
         inner_side = max(crop_w, crop_h)
