@@ -27,6 +27,7 @@ import json
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -199,19 +200,23 @@ def run_protocol(candidate: str, rows: dict[str, fp.Row], data: list, train_keys
         return fit(candidate, np.stack([x for _, x in chosen]), np.array([rows[k].y for k, _ in chosen]),
                    [k for k, _ in chosen])
 
-    def oof_random(keys: set[str]) -> tuple[list[float], list[int]]:
-        """Out-of-fold logits of the random launderings of ``keys``, folds by source."""
+    def fold_models(keys: set[str]) -> Iterator[tuple[Any, set[str], list[float], list[int]]]:
+        """Per source fold of ``keys``: the model fitted without it, the keys it held out, and the out-of-fold
+        logits and labels of their random launderings."""
         fold_of = fp.group_folds([rows[k] for k in keys], folds)
-        z, y = [], []
         for fold in range(folds):
             held = {k for k in keys if fold_of[rows[k].group] == fold}
             if len({rows[k].y for k in keys - held}) < 2:
                 continue
             model = fit_on(keys - held)
-            for k, x in fit_rows:
-                if k in held:
-                    z.append(logit(model, candidate, x))
-                    y.append(rows[k].y)
+            chosen = [(k, x) for k, x in fit_rows if k in held]
+            yield model, held, [logit(model, candidate, x) for _, x in chosen], [rows[k].y for k, _ in chosen]
+
+    def oof_random(keys: set[str]) -> tuple[list[float], list[int]]:
+        z, y = [], []
+        for _, _, fold_z, fold_y in fold_models(keys):
+            z += fold_z
+            y += fold_y
         return z, y
 
     # train -> unseen: fit on corpus-train; Platt from corpus-train out-of-fold scores.
@@ -222,19 +227,11 @@ def run_protocol(candidate: str, rows: dict[str, fp.Row], data: list, train_keys
         if v in unseen and x is not None and k in scored and rows[k].corpus == "unseen":
             unseen[v][k] = fp.sigmoid(scale * logit(model, candidate, x) + offset)
     # grouped CV over both corpora.
-    everything = {k for k, _ in fit_rows}
-    fold_of = fp.group_folds([rows[k] for k in everything], folds)
     cv_logit: dict[str, dict[str, float]] = {v: {} for v in fp.VARIANTS}
     z_rand, y_rand = [], []
-    for fold in range(folds):
-        held = {k for k in everything if fold_of[rows[k].group] == fold}
-        if len({rows[k].y for k in everything - held}) < 2:
-            continue
-        model = fit_on(everything - held)
-        for k, x in fit_rows:
-            if k in held:
-                z_rand.append(logit(model, candidate, x))
-                y_rand.append(rows[k].y)
+    for model, held, fold_z, fold_y in fold_models({k for k, _ in fit_rows}):
+        z_rand += fold_z
+        y_rand += fold_y
         for v, k, x, _ in data:
             if k in held and x is not None and v in cv_logit:
                 cv_logit[v][k] = logit(model, candidate, x)
