@@ -95,3 +95,21 @@ def test_progress_from_inside_a_call_reaches_the_caller() -> None:
         worker.close()
     assert outcome.value == 5 and healthy
     assert seen == [("step", i) for i in range(5)]
+
+
+def test_a_stuck_call_leaves_every_threads_stack_in_stderr() -> None:
+    """``VERACITY_TRACE_STUCK_S``: a call running past it writes where each of the worker's threads is."""
+    import subprocess
+    import sys
+
+    script = ("from veracity.engine.isolation import Call, Worker\n"
+              "import time\n"
+              "outcome, _ = Worker().run(Call('slow', time.sleep, (3,)))\n"
+              "print('ok' if outcome.ok else outcome.error)\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "VERACITY_TRACE_STUCK_S": "0.5"})
+    assert run.stdout.strip() == "ok"
+    assert "Timeout (0:00:00.500000)!" in run.stderr and 'in _serve' in run.stderr, run.stderr
+    quick = subprocess.run([sys.executable, "-c", script.replace("(3,)", "(0,)")], capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "VERACITY_TRACE_STUCK_S": "5"})
+    assert quick.stdout.strip() == "ok" and "Timeout" not in quick.stderr  # a call that ends in time leaves nothing

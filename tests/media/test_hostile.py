@@ -177,15 +177,16 @@ def test_single_fifo_exits_3_without_blocking(tmp_path: Path) -> None:
 def test_at_limit_pictures_get_a_verdict(tmp_path: Path) -> None:
     """At exactly the configured limit (here 3 MP, set from the environment; the 100-MP default is measured by
     bench/hostile.py and by the slow tests) the default profile analyses the file; one pixel row more is refused."""
-    env = {"VERACITY_MAX_PIXELS": str(2000 * 1500)}
+    # A stuck worker leaves its threads' stacks in stderr and is stopped by the engine, so the failure says where.
+    env = {"VERACITY_MAX_PIXELS": str(2000 * 1500), "VERACITY_TRACE_STUCK_S": "120", "VERACITY_FILE_TIMEOUT_S": "300"}
     png = _hostile.at_limit_png(tmp_path / "edge.png", 2000, 1500)
     jpeg = _hostile.at_limit_jpeg(tmp_path / "edge.jpg", 2000, 1500)
     over = _hostile.at_limit_png(tmp_path / "over.png", 2000, 1501)
     run = _veracity("check", str(png), str(jpeg), str(over), "-q", "--json", str(tmp_path / "r.json"), env=env,
-                    timeout=600)
+                    timeout=420)
     assert run.returncode == 4, run.stderr
     assert [line for line in run.stderr.splitlines() if line.startswith("error: ")] == [
-        f"error: {over}: 2000x1501 pixels is over the limit of 3000000 pixels per frame"]
+        f"error: {over}: 2000x1501 pixels is over the limit of 3000000 pixels per frame"], run.stderr
     import json
 
     reports = json.loads((tmp_path / "r.json").read_text())

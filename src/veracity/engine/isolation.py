@@ -6,6 +6,8 @@ out-of-memory killer), a hang, or a memory blow-up ends that call with a reason 
   child); past it the worker is killed (SIGKILL) and a fresh one takes the next call.
 - ``memory_limit_bytes`` caps each worker's address space (``RLIMIT_AS``, where the OS has it); a call that
   hits it ends with "needs more memory than the limit".
+- ``VERACITY_TRACE_STUCK_S``: a call still running after that many seconds writes every thread's stack to
+  stderr (once), so a hang can be located without a debugger.
 - Workers die with their parent: ``PR_SET_PDEATHSIG`` on Linux, a watchdog thread everywhere, and the parent
   kills its workers when the pool closes or the interpreter exits, so a ``kill -9`` of ``veracity scan`` leaves
   no process behind.
@@ -18,6 +20,7 @@ must be importable by module name (workers do not re-run the main script).
 from __future__ import annotations
 
 import atexit
+import faulthandler
 import os
 import pickle
 import signal
@@ -281,11 +284,14 @@ def _serve(conn: Connection, memory_limit_bytes: int | None, parent_pid: int) ->
     _die_with_parent(parent_pid)
     if memory_limit_bytes:
         _limit_memory(memory_limit_bytes)
+    trace_stuck_s = _trace_stuck_s()
     while True:
         try:
             message = conn.recv_bytes()
         except (EOFError, OSError):
             return  # the parent closed the pipe: stop
+        if trace_stuck_s:
+            faulthandler.dump_traceback_later(trace_stuck_s)
         try:
             fn, args = pickle.loads(message)
             reply: tuple[str, Any] = ("ok", fn(*args))
@@ -295,11 +301,23 @@ def _serve(conn: Connection, memory_limit_bytes: int | None, parent_pid: int) ->
             reply = (MEMORY, memory_reason(memory_limit_bytes))
         except BaseException as exc:  # noqa: BLE001 - every failure goes back as this call's reason
             reply = (RAISED, f"{type(exc).__name__}: {exc}".strip().rstrip(":"))
+        if trace_stuck_s:
+            faulthandler.cancel_dump_traceback_later()
         try:
             conn.send(reply)
         except Exception as exc:  # noqa: BLE001 - e.g. a value that cannot be pickled
             conn.send((RAISED, f"the result could not be sent back ({type(exc).__name__}: {exc})"))
         del reply
+
+
+def _trace_stuck_s() -> float | None:
+    from veracity.config import env
+
+    try:
+        seconds = float(env("trace_stuck_s") or 0)
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
 
 
 def _die_with_parent(parent_pid: int) -> None:
