@@ -91,6 +91,23 @@ def coverage(start_s: float, end_s: float, clip_s: float | None) -> str | None:
     return f"covered {start_s:.1f}–{end_s:.1f} s of a {clip_s:.1f}-s clip"
 
 
+# Sample times are rounded to 0.1 ms and NTSC sources sit on the limits (every 3rd frame of a 29.97/s video is
+# 100.1 ms from the last): a spacing within 1 % of a measurement's limit counts as within it.
+SPACING_TOLERANCE = 1.01
+SPARSE_FRAMES = "too far apart to measure"  # in every reason ``too_sparse`` gives (the verdict's "missing" list)
+
+
+def too_sparse(spacing_s: float, max_spacing_s: float, what: str, why: str) -> str | None:
+    """Why an analyzer that follows something over time cannot judge when the frames it was given are
+    ``spacing_s`` apart (the median time between the frames it actually sampled, not the container's rate) and
+    ``what`` it measures needs at most ``max_spacing_s``; None when they are close enough. ``why`` says why it
+    needs that spacing. Analyzers abstain with this reason; the verdict lists it among what could not be checked."""
+    if spacing_s <= max_spacing_s * SPACING_TOLERANCE:
+        return None
+    return (f"the frames examined are {spacing_s * 1000:.0f} ms apart ({1 / spacing_s:.1f} a second), {SPARSE_FRAMES} "
+            f"{what}: {why}")
+
+
 class AnalysisCancelled(Exception):  # noqa: N818 - control flow, not an error the user sees
     """Raised inside an analyzer's thread once the scanner has given up on it (time limit, or the file is done)."""
 

@@ -124,6 +124,15 @@ def _joined(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _too_sparse(face: Sequence[AnalyzerResult]) -> list[str]:
+    """The face checks that abstained because the video's sampled frames are too far apart for what they measure
+    (``analyzers.base.too_sparse``), each with its reason."""
+    from veracity.analyzers.base import SPARSE_FRAMES
+
+    return [f"{plain_name(r.analyzer_id)} could not be measured: {r.reason}." for r in face
+            if r.status is Status.ABSTAINED and SPARSE_FRAMES in (r.reason or "")]
+
+
 def missing(results: Sequence[AnalyzerResult], media: MediaInfo | None, media_kind: MediaKind | None,
             skipped: Sequence[str] = ()) -> tuple[str, ...]:
     """What could not be checked, in plain words, most telling first."""
@@ -133,6 +142,7 @@ def missing(results: Sequence[AnalyzerResult], media: MediaInfo | None, media_ki
     if face and all(r.status is not Status.OK for r in face) and any(
             "face" in (r.reason or "") for r in face if r.status is Status.ABSTAINED):
         out.append("No face was found (or none clear enough to examine), so the face checks could not judge.")
+    out.extend(_too_sparse(face))
     voice = [r for r in results if r.analyzer_id.startswith("audio.")]
     if voice and all(r.status is not Status.OK or r.p_synthetic is None for r in voice):
         if media_kind is MediaKind.VIDEO and media is not None and not media.has_audio:

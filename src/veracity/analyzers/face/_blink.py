@@ -5,8 +5,15 @@ the eye closes. People blink about 8–30 times a minute (more when talking), ea
 closing the eye fully. Early deepfakes rarely blinked (Li, Chang & Lyu, "In Ictu Oculi", WIFS 2018); talking-head
 generators often blink too regularly, too rarely, or only half-way.
 
-Where it fails: short clips (a person can go 10 s without blinking), people reading or staring, glasses, low frame
-rates that miss blinks, downcast eyes. No blink in a long clip is a finding worth a look, not proof.
+Frame spacing: a blink closes the eye for roughly 100–400 ms (onset to reopening; the shortest ordinary blinks
+about 100 ms). A blink is only counted when a frame lands while the eye is closed, so frames further apart than
+the shortest blink can step over whole blinks, and "no blinks" would then say more about the frame rate than about
+the face. The signal therefore abstains when the frames the face pipeline sampled (not the container's rate: the
+default profile takes every 3rd frame of a 30 fps video, 100 ms apart, and every 2nd of a 15 fps one, 133 ms) are
+more than ``MAX_SPACING_S`` = 100 ms apart, i.e. fewer than 10 a second.
+
+Where it fails: short clips (a person can go 10 s without blinking), people reading or staring, glasses, downcast
+eyes. No blink in a long clip is a finding worth a look, not proof.
 """
 
 from __future__ import annotations
@@ -16,12 +23,13 @@ from typing import Any
 import numpy as np
 
 from veracity.analyzers.face._landmarks import EAR_LEFT, EAR_RIGHT
-from veracity.analyzers.face._outcome import SignalOutcome, TrackCurve, contiguous, runs
+from veracity.analyzers.face._outcome import SignalOutcome, TrackCurve, contiguous, runs, too_sparse
 
 MIN_SECONDS = 4.0
 NORMAL_RATE_PER_MIN = (6.0, 35.0)
 TYPICAL_RATE_PER_MIN = 17.0
 NORMAL_DURATION_S = (0.05, 0.6)
+MAX_SPACING_S = 0.1  # the shortest ordinary blink's eye closure (see the module docstring)
 
 
 def eye_aspect_ratio(landmarks: np.ndarray) -> float:
@@ -50,8 +58,11 @@ def blinks(ear: np.ndarray, times_s: np.ndarray, fps: float) -> tuple[list[dict[
 def blink_signal(tracks: Any) -> SignalOutcome:
     if tracks.is_still:
         return SignalOutcome.cannot_judge("a still image shows no blinking")
-    if tracks.fps < 6.0:
-        return SignalOutcome.cannot_judge(f"frames are {tracks.fps:.1f}/s apart; blinks need at least 6/s")
+    sparse = too_sparse(tracks, MAX_SPACING_S, "blinking",
+                        "a blink closes the eye for 100–400 ms, so frames more than 100 ms apart (fewer than 10 a "
+                        "second) can miss whole blinks and too few blinks would mean nothing")
+    if sparse is not None:
+        return sparse
     best: tuple[float, Any, list[dict[str, float]]] | None = None
     curves = []
     small = False

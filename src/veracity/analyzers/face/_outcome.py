@@ -67,6 +67,15 @@ class SignalOutcome:
         return max(self.curves, key=lambda c: c.score) if self.curves else None
 
 
+def too_sparse(tracks: Any, max_spacing_s: float, what: str, why: str) -> SignalOutcome | None:
+    """``cannot_judge`` when the frames the face pipeline sampled (``tracks.spacing_s``) are further apart than
+    ``what`` needs (``max_spacing_s``); None when they are close enough (``analyzers.base.too_sparse``)."""
+    from veracity.analyzers.base import too_sparse as reason
+
+    why_not = reason(float(tracks.spacing_s), max_spacing_s, what, why)
+    return None if why_not is None else SignalOutcome.cannot_judge(why_not)
+
+
 def logistic(x: float, centre: float, width: float) -> float:
     return probability((x - centre) / max(width, 1e-9))
 

@@ -8,7 +8,13 @@ FakeCatcher, Ciftci et al., TPAMI 2020).
 
 Where it fails: compression (low bit rates smooth the tiny colour changes away), motion, make-up, dim light and
 short clips make the pulse unreadable in real faces too, so an incoherent pulse is weak evidence; a clear
-coherent pulse is better evidence for a real capture. Needs ≥ 6 s of a steady, well-lit face at ≥ 6 frames/s.
+coherent pulse is better evidence for a real capture. Needs ≥ 6 s of a steady, well-lit face.
+
+Frame spacing: the heart-rate band reaches 3 Hz (180 beats a minute); a colour trace sampled at r frames a second
+holds frequencies below r / 2 only, and the spectrum here stops at 0.45·r to stay clear of that edge. Covering the
+whole band takes r ≥ 3 / 0.45 ≈ 6.7 frames a second: frames at most ``MAX_SPACING_S`` = 150 ms apart (the frames
+the face pipeline sampled, not the container's rate). Sparser frames abstain: a fast heartbeat would alias onto a
+slower frequency and regions could seem to disagree.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ from typing import Any
 import numpy as np
 
 from veracity.analyzers.face._landmarks import SKIN_REGIONS
-from veracity.analyzers.face._outcome import SignalOutcome, TrackCurve, contiguous
+from veracity.analyzers.face._outcome import SignalOutcome, TrackCurve, contiguous, too_sparse
 
 MIN_SECONDS = 6.0
 BAND_HZ = (0.7, 3.0)  # 42..180 beats per minute
+NYQUIST_MARGIN = 0.45  # the spectrum is read up to this fraction of the frame rate (the Nyquist limit is 0.5)
+MAX_SPACING_S = NYQUIST_MARGIN / BAND_HZ[1]  # 0.15 s: the whole band below the spectrum's edge
 
 
 def skin_means(crop: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -63,7 +71,7 @@ def _spectrum(wave: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
     size = max(1024, int(2 ** np.ceil(np.log2(len(wave) * 4))))
     power = np.abs(np.fft.rfft(wave, size)) ** 2
     freqs = np.fft.rfftfreq(size, 1.0 / fps)
-    band = (freqs >= BAND_HZ[0]) & (freqs <= min(BAND_HZ[1], 0.45 * fps))
+    band = (freqs >= BAND_HZ[0]) & (freqs <= min(BAND_HZ[1], NYQUIST_MARGIN * fps))
     return freqs[band], power[band] / max(power[band].sum(), 1e-12)
 
 
@@ -87,8 +95,11 @@ def coherence(traces: np.ndarray, fps: float) -> tuple[float, list[float], list[
 def pulse_signal(tracks: Any) -> SignalOutcome:
     if tracks.is_still:
         return SignalOutcome.cannot_judge("a still image has no pulse to measure")
-    if tracks.fps < 6.0:
-        return SignalOutcome.cannot_judge(f"frames are {tracks.fps:.1f}/s apart; the pulse needs at least 6/s")
+    sparse = too_sparse(tracks, MAX_SPACING_S, "the pulse",
+                        "heartbeats reach 3 a second, and a colour trace needs more than 2 frames per beat (at most "
+                        "150 ms apart) to show them")
+    if sparse is not None:
+        return sparse
     best: tuple[float, Any, np.ndarray, list[float], list[float]] | None = None
     curves, reasons = [], set()
     for track in tracks.usable:

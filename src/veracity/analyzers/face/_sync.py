@@ -9,6 +9,12 @@ Zisserman, ACCV 2016 workshops).
 Where it fails: music or several speakers over the face, a speaker off camera, whispering, faces in profile,
 sound added on purpose later (voice-over). Lip-sync generators are built to pass exactly this test, so good sync
 is only weak evidence of a real capture; bad sync is the useful finding.
+
+Frame spacing: the mouth opens and closes with the syllables, about 4 a second (the speech envelope's modulation
+peaks at 4–5 Hz; Ding et al., Neurosci. Biobehav. Rev. 2017). Following each opening and closing takes at least
+two frames per 4 Hz cycle: frames at most ``MAX_SPACING_S`` = 125 ms apart (the frames the face pipeline sampled,
+not the container's rate). Sparser frames abstain: syllables fall between frames and a poor correlation would say
+more about the frame rate than about the dubbing.
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ from typing import Any
 import numpy as np
 
 from veracity.analyzers.face._landmarks import EYE_LEFT, EYE_RIGHT, LIP_LOWER_INNER, LIP_UPPER_INNER
-from veracity.analyzers.face._outcome import SignalOutcome, TrackCurve, contiguous
+from veracity.analyzers.face._outcome import SignalOutcome, TrackCurve, contiguous, too_sparse
 
 HOP_S = 0.01
 MAX_LAG_S = 0.5
 MIN_SPEECH_S = 3.0  # a face seen this long in one stretch
 MIN_TALK_S = 2.0  # with someone audibly speaking this long
+SYLLABLE_HZ = 4.0  # typical syllable rate: the mouth's opening-and-closing cycle
+MAX_SPACING_S = 1 / (2 * SYLLABLE_HZ)  # 0.125 s: two frames per syllable cycle
 
 
 def energy_envelope(samples: np.ndarray, sample_rate_hz: int) -> np.ndarray:
@@ -55,6 +63,11 @@ def sync_signal(tracks: Any, envelope_db: np.ndarray | None) -> SignalOutcome:
     speech = envelope_db > max(floor + 12.0, loud - 30.0)
     if loud < -55.0 or speech.sum() * HOP_S < MIN_TALK_S:
         return SignalOutcome.cannot_judge("no speech is heard (the audio is silent or too steady)")
+    sparse = too_sparse(tracks, MAX_SPACING_S, "lip sync",
+                        "the mouth opens and closes about 4 times a second with the syllables, and following it takes "
+                        "frames at most 125 ms apart (8 a second)")
+    if sparse is not None:
+        return sparse
     kernel = np.ones(8) / 8
     smooth = np.convolve(envelope_db, kernel, mode="same")
     env_times = np.arange(len(smooth)) * HOP_S + 0.0125

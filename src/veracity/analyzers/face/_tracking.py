@@ -31,7 +31,9 @@ from veracity.evidence import MediaKind
 CROP_PX = 224
 EYE_Y, EYE_X_RIGHT, EYE_X_LEFT = 0.40, 0.34, 0.66  # where the eyes sit in an aligned crop (fractions of CROP_PX)
 
-# Denser than the default analysis plan: blinks and pulse need ≥ 8 frames per second.
+# Denser than the default analysis plan: blinks need frames ≤ 100 ms apart, the pulse ≤ 150 ms, lip sync ≤ 125 ms
+# (each signal abstains when the frames it is given are further apart; see ``_outcome.too_sparse``). From a 30 fps
+# source the default plan takes every 3rd frame (100 ms), from 15 fps every 2nd (133 ms).
 FACE_PLANS: dict[Profile, SamplingPlan] = {
     Profile.FAST: SamplingPlan(fps_cap=8.0, max_frames=160, max_side_px=960),
     Profile.DEFAULT: SamplingPlan(fps_cap=13.0, max_frames=480, max_side_px=1280),
@@ -105,6 +107,7 @@ class FaceTracks:
     is_still: bool
     max_faces_in_frame: int
     seconds_by_stage: dict[str, float] = field(default_factory=dict)  # decode, detect, mesh, crop, hooks
+    spacing_s: float = 0.0  # median time between consecutive sampled frames (what a signal can resolve); 0: one frame
 
     @property
     def usable(self) -> list[FaceTrack]:
@@ -203,9 +206,10 @@ def track_faces(
         track.track_id = new_id
     fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
     duration = (times[-1] - times[0]) + (1.0 / fps if fps else 0.0) if times else 0.0
+    spacing = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
     return FaceTracks(tracks=tracks, frame_count=count, frames_with_faces=with_faces, fps=fps, duration_s=duration,
                       is_still=still, max_faces_in_frame=most,
-                      seconds_by_stage={k: round(v, 4) for k, v in tracker.seconds.items()})
+                      seconds_by_stage={k: round(v, 4) for k, v in tracker.seconds.items()}, spacing_s=spacing)
 
 
 def _media_scale(media: Any, rgb: np.ndarray) -> float:
