@@ -113,3 +113,14 @@ def test_a_stuck_call_leaves_every_threads_stack_in_stderr() -> None:
     quick = subprocess.run([sys.executable, "-c", script.replace("(3,)", "(0,)")], capture_output=True, text=True,
                            timeout=120, env={**os.environ, "VERACITY_TRACE_STUCK_S": "5"})
     assert quick.stdout.strip() == "ok" and "Timeout" not in quick.stderr  # a call that ends in time leaves nothing
+
+
+def test_workers_run_blas_on_one_thread() -> None:
+    """A BLAS thread pool inherited through fork can spin forever in a worker's first threaded matrix product
+    (OpenBLAS); workers get none."""
+    pytest.importorskip("threadpoolctl")
+    from veracity.testing.processes import blas_threads
+
+    outcome, _ = Worker().run(Call("blas", blas_threads), time_limit_s=120)
+    assert outcome.ok and len(outcome.value) >= 2, outcome  # numpy's and scipy's own OpenBLAS
+    assert set(outcome.value.values()) == {1}, outcome.value

@@ -17,6 +17,13 @@ from typing import Any
 
 PRELOAD = ["veracity.engine._preload"]
 
+# OpenBLAS (inside numpy's and scipy's wheels) keeps a thread pool, torn down and rebuilt around every fork; a process
+# forked with one can spin forever in a threaded matrix product (OpenBLAS issues #294, #5520). Workers are forked by
+# the fork server, which imports numpy, and run analyzers in threads: the stalled workers caught here sat in
+# OpenBLAS's ``inner_thread``/``sched_yield``. They already run analyzers in threads and files in processes, so
+# their BLAS uses one thread and has no pool.
+WORKER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
+
 try:
     from multiprocessing import forkserver, popen_forkserver, spawn, util
     from multiprocessing.context import ForkServerProcess, reduction, set_spawning_popen  # type: ignore[attr-defined]
@@ -68,6 +75,7 @@ class _Context:
 
 
 def process_context() -> _Context:
+    os.environ.update(WORKER_ENVIRONMENT)  # read when the fork server (or a spawned worker) starts
     if _LEAN and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)

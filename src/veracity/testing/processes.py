@@ -40,3 +40,13 @@ def cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return ""
+
+
+def blas_threads() -> dict[str, int]:
+    """The thread count of every BLAS loaded once numpy and scipy's linear algebra are imported (needs
+    threadpoolctl, a test dependency), by library file."""
+    import numpy  # noqa: F401
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    return {Path(info["filepath"]).name: int(info["num_threads"]) for info in threadpool_info()}
