@@ -7,7 +7,9 @@ The fusion is fitted and its band chosen on **train → unseen** scores (``train
 
 - three ``veracity bench --json`` runs over the visible corpus (plain, ``--launder platform``, ``--launder
   neutral``) give every analyzer's ``p_synthetic`` per file copy; they are made first (``build/fusion/bench-<variant>
-  .json``) unless present. Analyzers that are not fitted on data enter with these scores.
+  .json``) unless present. Analyzers that are not fitted on data enter with these scores. After a change to a few
+  analyzers, ``--rescored DIR`` takes theirs from ``DIR/<variant>.json`` (``veracity bench --analyzers a,b
+  [--category ...] [--launder ...] --json DIR/<variant>.json``) instead of re-running every analyzer.
 - the corpus-fitted models (``learned.*``, ``audio.voice_forensics``) enter only through the ``unseen`` scores
   their trainers wrote to ``build/protocol/<analyzer id>.json``: each visible-corpus copy scored by the model
   fitted on corpus-train alone. A learned analyzer without such a file is dropped (its bench score would be
@@ -94,8 +96,29 @@ def is_learned(analyzer_id: str) -> bool:
     return analyzer_id.startswith(LEARNED)
 
 
-def load_rows(bench_runs: dict[str, Path], protocol_dir: Path) -> tuple[list[Row], list[str], dict[str, int]]:
+def merge_rescored(items: list[dict[str, Any]], rescored: dict[str, Any]) -> list[dict[str, Any]]:
+    """``items`` of a bench run with the analyzers of ``rescored`` (a ``veracity bench --analyzers a,b --json``
+    run of the same variant over some of the same files, e.g. after those analyzers changed) taken from it: on every
+    file it scored, each of its analyzers' p replaces the old one, or is removed where the analyzer no longer judged
+    (abstained). Files it did not score, and other analyzers, keep their values."""
+    analyzers = {entry.split("@")[0] for entry in rescored["config"]["analyzers"]}
+    fresh = {item["path"]: item for item in rescored["items"]}
+    merged = []
+    for item in items:
+        new = fresh.get(item["path"])
+        if new is not None:
+            if new["error"]:
+                raise ValueError(f"{item['path']}: the re-scoring failed ({new['error']})")
+            kept = {a: p for a, p in item["analyzers"].items() if a not in analyzers}
+            item = {**item, "analyzers": {**kept, **{a: p for a, p in new["analyzers"].items() if a in analyzers}}}
+        merged.append(item)
+    return merged
+
+
+def load_rows(bench_runs: dict[str, Path], protocol_dir: Path,
+              rescored: dict[str, Path] | None = None) -> tuple[list[Row], list[str], dict[str, int]]:
     """Rows of every variant; learned analyzers' scores come only from their train → unseen score files.
+    ``rescored``: per variant, a bench run of some analyzers that replaces theirs (``merge_rescored``).
 
     A copy is left out (counted per variant in the third result) when a learned analyzer judged it in the bench run,
     its score file covers the copy's category, but holds no score for this copy: the trainer did not measure it
@@ -109,6 +132,8 @@ def load_rows(bench_runs: dict[str, Path], protocol_dir: Path) -> tuple[list[Row
         if is_learned(score_file.analyzer):
             unseen[score_file.analyzer] = score_file.unseen
     items = {variant: json.loads(run.read_text(encoding="utf-8"))["items"] for variant, run in bench_runs.items()}
+    for variant, run in (rescored or {}).items():
+        items[variant] = merge_rescored(items[variant], json.loads(run.read_text(encoding="utf-8")))
     category_of = {item["path"]: item["category"] for run in items.values() for item in run}
     covers = {a: {category_of.get(split_key(k)[1]) for by_key in v.values() for k in by_key} for a, v in unseen.items()}
     rows, left_out = [], dict.fromkeys(bench_runs, 0)
@@ -477,6 +502,10 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         "- The picture and clip models read a GIF's palette dithering as generator evidence (a real GIF clip scores "
         "far higher as published than its neutral re-encode); real GIFs and some HDR or low-resolution real photos "
         "are the real files this verdict still calls AI-made (list above).",
+        "- Face signals over time abstain when the sampled frames are too far apart to see what they measure "
+        "(blinks: over 100 ms, lip sync: 125 ms, pulse: 150 ms), so on 8-fps copies (the neutral recipe) the "
+        "video+face kind rests on the face-clip temporal model, lip sync and the pulse. Blinking still judges short "
+        "windows: no blink in 4–5 s of a face (1 in 4 people at a typical rate) counts as evidence.",
         "- A source unlike every training source (a new generator, a new camera pipeline) is scored by analyzers "
         "that never saw it; the band keeps most such files *inconclusive* rather than wrong, not all.",
         "- Analyzers missing from a run (the `fast` profile, a missing extra) count as no evidence, which pulls the "
@@ -494,6 +523,9 @@ def main() -> None:
     parser.add_argument("--bench-dir", type=Path, default=REPO / "build" / "fusion",
                         help="bench-<variant>.json runs (made when missing)")
     parser.add_argument("--protocol", type=Path, default=PROTOCOL_DIR, help="train → unseen score files")
+    parser.add_argument("--rescored", type=Path, default=None,
+                        help="a folder of <variant>.json bench runs of some analyzers (`veracity bench --analyzers`) "
+                        "whose scores replace theirs in the bench runs (re-scoring changed analyzers only)")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
                         help="the bench variants to fit on (default: all three)")
     parser.add_argument("--shortcuts", action="store_true",
@@ -507,7 +539,9 @@ def main() -> None:
     for variant, path in runs.items():
         if not path.is_file():
             run_bench(corpus, path, variant, args.workers)
-    rows, protocol_models, left_out = load_rows(runs, args.protocol)
+    rescored = {v: args.rescored / f"{v}.json" for v in runs
+                if args.rescored is not None and (args.rescored / f"{v}.json").is_file()}
+    rows, protocol_models, left_out = load_rows(runs, args.protocol, rescored)
     spec: dict[str, Any] = {"model": "fusion_v1", "p_clip": P_CLIP, "kinds": {}}
     report: dict[str, Any] = {"protocol_models": protocol_models, "kinds": {}, "left_out_unmeasured": left_out,
                               "single_analyzers": single_analyzer_auc(rows)}

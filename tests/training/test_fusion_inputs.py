@@ -37,3 +37,20 @@ def test_a_learned_analyzer_its_trainer_never_scored_in_a_category_counts_as_not
     bench.write_text(json.dumps({"items": [item]}))
     (row,), _, left_out = load_rows({"plain": bench}, protocol)
     assert row.p_by_analyzer == {"face.blink": 0.7} and "learned.x" in row.judged_by and left_out == {"plain": 0}
+
+
+def test_a_rescored_analyzer_replaces_its_scores_and_its_abstentions_remove_them(tmp_path: Path) -> None:
+    items = [{"path": p, "label": "real", "error": None, "verdict_method": "calibrated_logistic_v1",
+              "analyzers": {"face.blink": 0.7, "face.pulse": 0.6, "face.blending": 0.4}, "media_kind": "video",
+              "category": "face_video", "generator": "", "source_repo": "r"} for p in ("a.mp4", "b.mp4", "c.mp4")]
+    bench, rescored = tmp_path / "bench.json", tmp_path / "rescored.json"
+    bench.write_text(json.dumps({"items": items}))
+    rescored.write_text(json.dumps({
+        "config": {"analyzers": ["face.blink@0.1.0", "face.pulse@0.1.0"]},
+        "items": [{"path": "a.mp4", "error": None, "analyzers": {"face.pulse": 0.55}},  # blink abstained
+                  {"path": "b.mp4", "error": None, "analyzers": {"face.blink": 0.2, "face.pulse": 0.6}}]}))
+    rows, _, _ = load_rows({"plain": bench}, tmp_path / "no-protocol", {"plain": rescored})
+    by_path = {r.path: r.p_by_analyzer for r in rows}
+    assert by_path["a.mp4"] == {"face.pulse": 0.55, "face.blending": 0.4}
+    assert by_path["b.mp4"] == {"face.blink": 0.2, "face.pulse": 0.6, "face.blending": 0.4}
+    assert by_path["c.mp4"] == {"face.blink": 0.7, "face.pulse": 0.6, "face.blending": 0.4}  # not re-scored
