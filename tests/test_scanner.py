@@ -199,3 +199,68 @@ def test_fast_profile_runs_a_visual_analyzer_on_video_and_images_and_says_what_i
         assert any(line.startswith("Skipped as slow in this profile") for line in report.verdict.missing), name
     video = scanner.check(SAMPLES / "moving_shapes.mp4")
     assert next(r for r in video.results if r.analyzer_id == "learned.ai_image").status is Status.OK
+
+
+_LOADS: list[str] = []
+
+
+class SlowLoad(Analyzer):
+    """Loads for a while (weights, a model session), then analyses at once."""
+
+    info = AnalyzerInfo(id="test.slow_load", version="1", title="", summary="", media_kinds=IMAGE_ONLY)
+
+    def load(self) -> None:
+        _LOADS.append(self.info.id)
+        time.sleep(1.5)
+
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        return self.result(Status.OK, p_synthetic=0.4)
+
+
+class FailingLoad(SlowLoad):
+    info = AnalyzerInfo(id="test.failing_load", version="1", title="", summary="", media_kinds=IMAGE_ONLY)
+
+    def load(self) -> None:
+        _LOADS.append(self.info.id)
+        raise RuntimeError("weights are damaged")
+
+
+class HangingLoad(SlowLoad):
+    info = AnalyzerInfo(id="test.hanging_load", version="1", title="", summary="", media_kinds=IMAGE_ONLY)
+
+    def load(self) -> None:
+        _LOADS.append(self.info.id)
+        time.sleep(3)
+
+
+@pytest.fixture()
+def with_loading_analyzers(monkeypatch: pytest.MonkeyPatch):
+    extra = {cls.info.id: cls for cls in (SlowLoad, FailingLoad, HangingLoad)}
+    builtin = dict(registry.available())
+    monkeypatch.setattr(registry, "available", lambda: {**builtin, **extra})
+
+
+def test_analyzers_load_once_per_scanner_outside_the_files_analysis_time(with_loading_analyzers) -> None:
+    _LOADS.clear()
+    scanner = Scanner(Settings(), ["test.slow_load", "test.failing_load", "provenance.metadata"], threads=2)
+    first = scanner.check(SAMPLES / "camera_photo.jpg")
+    by_id = {r.analyzer_id: r for r in first.results}
+    assert by_id["test.slow_load"].status is Status.OK
+    # Loading is the worker's one-time cost: neither the analyzer's nor the file's seconds carry the 1.5-s load.
+    assert by_id["test.slow_load"].seconds < 1.0 and first.seconds < 1.5
+    failed = by_id["test.failing_load"]  # a load that fails is reported by the analyzer's own run
+    assert failed.status is Status.ERROR and "weights are damaged" in (failed.reason or "")
+    assert by_id["provenance.metadata"].status is Status.OK
+    second = scanner.check(SAMPLES / "camera_photo.jpg")
+    assert {r.analyzer_id: r.status for r in second.results} == {r.analyzer_id: r.status for r in first.results}
+    assert _LOADS.count("test.slow_load") == 1  # kept loaded for the next file
+
+
+def test_a_load_past_the_time_limit_times_out_its_analyzer_only(with_loading_analyzers) -> None:
+    _LOADS.clear()
+    scanner = Scanner(Settings(analyzer_timeout_s=0.5), ["test.hanging_load", "provenance.metadata"], threads=2)
+    report = scanner.check(SAMPLES / "camera_photo.jpg")
+    by_id = {r.analyzer_id: r for r in report.results}
+    assert by_id["test.hanging_load"].status is Status.TIMEOUT
+    assert by_id["provenance.metadata"].status is Status.OK
+    assert _LOADS == ["test.hanging_load"]  # its run waited for the load under way instead of starting another

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import cache
 
 import numpy as np
 
@@ -17,6 +18,13 @@ def colorize(values: np.ndarray) -> np.ndarray:
     frac = (v - low)[..., None]
     rgb = _STOPS[low] * (1 - frac) + _STOPS[low + 1] * frac
     return (rgb * 255).astype(np.uint8)
+
+
+@cache
+def _level_colours() -> np.ndarray:
+    """``colorize`` of the 256 levels of an 8-bit heatmap (float32 RGB): a table lookup instead of interpolating
+    every pixel of a heatmap that was already quantized to 8 bits (the same colours, ten times faster)."""
+    return colorize(np.arange(256, dtype=np.float32) / 255.0).astype(np.float32)
 
 
 # zlib level of evidence PNGs: level 3 is ~7 % larger than Pillow's ``optimize=True`` and ~15× faster (0.03 s
@@ -58,9 +66,10 @@ def heatmap_overlay(
             box_xyxy = tuple(round(v * scale) for v in box_xyxy)  # type: ignore[assignment]
         height, width = rgb.shape[:2]
     heat_img = Image.fromarray((np.clip(heat, 0, 1) * 255).astype(np.uint8)).resize((width, height))
-    colours = colorize(np.asarray(heat_img, dtype=np.float32) / 255.0).astype(np.float32)
+    levels = np.asarray(heat_img)
+    colours = _level_colours()[levels]  # = colorize(levels / 255), looked up
     grey = rgb.astype(np.float32).mean(axis=2, keepdims=True).repeat(3, axis=2)
-    weight = alpha * (np.asarray(heat_img, dtype=np.float32)[..., None] / 255.0) ** 0.5
+    weight = alpha * (levels.astype(np.float32)[..., None] / 255.0) ** 0.5
     out = (grey * (1 - weight) + colours * weight).clip(0, 255).astype(np.uint8)
     if box_xyxy is not None:
         draw_box(out, box_xyxy)

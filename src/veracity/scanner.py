@@ -84,6 +84,8 @@ class Scanner:
         self.threads = threads or self.settings.analyzer_threads or default_threads()
         self._classes = registry.for_profile(self.settings.profile, self.selected)
         self._loaded: dict[str, Analyzer] = {}
+        self._loading: dict[str, threading.Lock] = {}  # one per analyzer id: a second thread waits for the first load
+        self._guard = threading.Lock()
         self._abandoned: list[tuple[str, Future[AnalyzerResult]]] = []
 
     def plan(self, media: MediaInfo) -> list[type[Analyzer]]:
@@ -123,6 +125,9 @@ class Scanner:
         notify = progress or (lambda _event: None)
         media = probe(path, self.settings.limits)
         planned = self.plan(media)
+        probed_s = time.perf_counter() - started
+        self._load_planned(planned)  # once per worker: not part of this file's analysis time
+        started = time.perf_counter() - probed_s
         shares = frozenset().union(*(cls.info.shares for cls in planned))
         ctx = AnalysisContext(media=media, settings=self.settings, expected=shares)
         try:
@@ -230,12 +235,35 @@ class Scanner:
         )
 
     def _load_and_analyze(self, cls: type[Analyzer], media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
-        analyzer = self._loaded.get(cls.info.id)
-        if analyzer is None:
-            analyzer = cls()
-            analyzer.load()
-            self._loaded[cls.info.id] = analyzer
-        return analyzer.analyze(media, ctx)
+        return self._analyzer(cls).analyze(media, ctx)
+
+    def _analyzer(self, cls: type[Analyzer]) -> Analyzer:
+        """This scanner's loaded ``cls``, loaded on first use (a thread asking while another loads it waits)."""
+        with self._guard:
+            lock = self._loading.setdefault(cls.info.id, threading.Lock())
+        with lock:
+            analyzer = self._loaded.get(cls.info.id)
+            if analyzer is None:
+                analyzer = cls()
+                analyzer.load()
+                self._loaded[cls.info.id] = analyzer
+            return analyzer
+
+    def _load_planned(self, planned: list[type[Analyzer]]) -> None:
+        """Load the planned analyzers not loaded yet (weights, model sessions, detector graphs), concurrently, before
+        a file's clock starts: loading is a cost of the worker, paid once (``scan``, ``bench`` and ``serve`` keep
+        their scanners between files), not of the file. A load that fails is tried again, and its error reported, by
+        the analyzer's own run; one still going after ``analyzer_timeout_s`` is left to that run, which waits for it
+        under its own time limit."""
+        todo = [cls for cls in planned
+                if cls.info.id not in self._loaded and cls.info.missing(self.settings.model_dir) is None]
+        if not todo:
+            return
+        executor = ThreadPoolExecutor(max_workers=min(self.threads, len(todo)), thread_name_prefix="analyzer-load")
+        try:
+            wait([executor.submit(self._analyzer, cls) for cls in todo], timeout=self.settings.analyzer_timeout_s)
+        finally:
+            executor.shutdown(wait=False)
 
 
 def check(

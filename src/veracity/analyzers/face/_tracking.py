@@ -224,10 +224,21 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def load_face_tracking() -> None:
+    """Import MediaPipe and OpenCV and start (then close) a face detector and mesh once, for analyzers' ``load``:
+    the first start in a process costs ~0.6 s (imports, TFLite models), later ones ~0.05 s. The graphs are not
+    kept: their native threads log to stderr after the log filter is gone (``veracity._native_logs``)."""
+    from veracity._native_logs import filtered_native_logs
+
+    with filtered_native_logs():
+        _Tracker(TrackingParams(), {}).close()
+
+
 class _Tracker:
     def __init__(self, params: TrackingParams, hooks: dict[str, FrameHook]) -> None:
         started = time.perf_counter()
         os.environ.setdefault("GLOG_minloglevel", "2")
+        import cv2  # noqa: F401 - the tracker's other native library, imported with MediaPipe
         import mediapipe as mp
 
         self.params = params

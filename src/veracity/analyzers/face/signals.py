@@ -48,6 +48,11 @@ def _curve_data(outcome: SignalOutcome) -> dict[str, list[float | int | str | bo
 class _FaceSignalAnalyzer(Analyzer):
     signal: ClassVar[str]
 
+    def load(self) -> None:
+        from veracity.analyzers.face._tracking import load_face_tracking
+
+        load_face_tracking()
+
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.face._signals import no_face_reason, outcome
         from veracity.analyzers.face._tracking import face_tracks
@@ -169,6 +174,11 @@ class FaceTimelineAnalyzer(Analyzer):
         media_kinds=_ANY, requires=_REQUIRES, extra="face", cost=2, fusion_weight=0.0, evidence=_FACE,
         shares=_TRACKS,
     )
+
+    def load(self) -> None:
+        from veracity.analyzers.face._tracking import load_face_tracking
+
+        load_face_tracking()
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.face._signals import SIGNALS, no_face_reason, outcome

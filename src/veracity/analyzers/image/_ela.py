@@ -54,12 +54,12 @@ def error_level_maps(
             shown[top : top + strip.shape[0]] = strip
             continue
         target = (top + np.arange(strip.shape[0])) // f  # the shown row each strip row adds to
-        inside = target < shown_rows
-        if not inside.any():
+        inside = int(np.count_nonzero(target < shown_rows))  # rows only ever leave at the bottom: a prefix
+        if not inside:
             continue
-        sums = strip[inside, : shown_cols * f].reshape(-1, shown_cols, f).sum(axis=2, dtype=np.float64)
-        starts = np.flatnonzero(np.diff(target[inside], prepend=-1))
-        shown[target[inside][starts]] += np.add.reduceat(sums, starts, axis=0)
+        sums = strip[:inside, : shown_cols * f].reshape(-1, shown_cols, f).sum(axis=2, dtype=np.float64)
+        starts = np.flatnonzero(np.diff(target[:inside], prepend=-1))
+        shown[target[:inside][starts]] += np.add.reduceat(sums, starts, axis=0)
     return blocks, shown if f == 1 else (shown / (f * f)).astype(np.float32)
 
 
@@ -75,7 +75,7 @@ def resaved_rows(rgb: np.ndarray, top: int, bottom: int, quality: int) -> np.nda
     buffer = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgb[lo:hi])).save(buffer, format="JPEG", quality=quality)
     with Image.open(buffer) as resaved:
-        return np.asarray(resaved.convert("RGB"))[top - lo : bottom - lo]
+        return np.asarray(resaved if resaved.mode == "RGB" else resaved.convert("RGB"))[top - lo : bottom - lo]
 
 
 def block_means(values: np.ndarray, block_px: int = 16) -> np.ndarray:

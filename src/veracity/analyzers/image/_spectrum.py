@@ -92,6 +92,11 @@ def spectrum_features(rgb: np.ndarray) -> np.ndarray:
     Fails on: resized or recompressed copies (resampling moves or erases the peaks; JPEG's 8×8 blocks add peaks
     at multiples of 1/8), and generators whose decoders do not leave a grid.
     """
+    return spectrum_features_and_picture(rgb)[0]
+
+
+def spectrum_features_and_picture(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``spectrum_features(rgb)`` and ``spectrum_picture(rgb)``, the residual spectrum they share computed once."""
     from scipy import ndimage
 
     grey = _centre_luma(rgb)
@@ -101,10 +106,11 @@ def spectrum_features(rgb: np.ndarray) -> np.ndarray:
     residual_power = tile_power(residual) if min(residual.shape) >= 64 else _power(residual)
     axis_peaks = [max(peak_ratio(residual_power, 0.0, f), peak_ratio(residual_power, f, 0.0)) for f in PEAK_FREQUENCIES]
     diagonal_peaks = [peak_ratio(residual_power, f, f) for f in PEAK_FREQUENCIES]
+    centre_residual_power = _power(grey - ndimage.median_filter(grey, 3))
     features = np.concatenate([radial_profile(power, RADIAL_BINS),
-                               radial_profile(_power(grey - ndimage.median_filter(grey, 3)), RESIDUAL_BINS),
+                               radial_profile(centre_residual_power, RESIDUAL_BINS),
                                axis_peaks, diagonal_peaks])
-    return features.astype(np.float32)
+    return features.astype(np.float32), _picture(centre_residual_power)
 
 
 def upsampling_peak_score(features: np.ndarray) -> float:
@@ -115,13 +121,10 @@ def upsampling_peak_score(features: np.ndarray) -> float:
     return float(np.clip((max(peaks) - 0.3) / 1.0, 0.0, 1.0))
 
 
-def spectrum_picture(rgb: np.ndarray) -> np.ndarray:
+def _picture(residual_power: np.ndarray) -> np.ndarray:
     """The residual's log power spectrum (centre = low frequencies) as an RGB picture."""
-    from scipy import ndimage
-
     from veracity.pictures import colorize
 
-    grey = _centre_luma(rgb)
-    logp = np.log10(_power(grey - ndimage.median_filter(grey, 3)) + 1e-8)
+    logp = np.log10(residual_power + 1e-8)
     low, high = np.percentile(logp, [5, 99.9])
     return colorize((logp - low) / max(high - low, 1e-6))

@@ -50,7 +50,7 @@ class ErrorLevelAnalyzer(Analyzer[ElaParams]):
             Artifact.from_bytes("ela.anomaly", "image/png", "Where the error level stands out (red = most)",
                                 png_bytes(overlay)),
             Artifact.from_bytes("ela.levels", "image/png", "Raw error levels (brighter = more change on re-save)",
-                                png_bytes((raw * 255).astype(np.uint8)[..., None].repeat(3, axis=2))),
+                                png_bytes((raw * 255).astype(np.uint8))),  # greyscale: a third of the PNG work
         ]
         if box is not None:
             finding = Finding(

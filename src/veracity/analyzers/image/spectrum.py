@@ -25,8 +25,7 @@ class SpectrumAnalyzer(Analyzer):
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._spectrum import (
             FEATURE_NAMES,
-            spectrum_features,
-            spectrum_picture,
+            spectrum_features_and_picture,
             upsampling_peak_score,
         )
         from veracity.pictures import png_bytes
@@ -34,11 +33,11 @@ class SpectrumAnalyzer(Analyzer):
         rgb = ctx.image()
         if min(rgb.shape[:2]) < 64:
             return self.abstain("the image is smaller than 64 pixels on a side")
-        features = spectrum_features(rgb)
+        features, picture = spectrum_features_and_picture(rgb)
         peak_score = upsampling_peak_score(features)
         artifact = Artifact.from_bytes("spectrum.residual", "image/png",
                                        "Power spectrum of the noise residual (centre = coarse detail, edges = finest); "
-                                       "isolated bright dots are periodic patterns", png_bytes(spectrum_picture(rgb)))
+                                       "isolated bright dots are periodic patterns", png_bytes(picture))
         peaks = {name: round(float(value), 3)
                  for name, value in zip(FEATURE_NAMES, features, strict=True) if name.startswith("peak_")}
         if peak_score >= 0.5:

@@ -50,12 +50,17 @@ class FaceForgeryAnalyzer(Analyzer[FaceForgeryParams]):
         self.problem: str | None = None
 
     def load(self) -> None:
+        from veracity.analyzers.face._tracking import load_face_tracking
+        from veracity.analyzers.learned._face_forgery_run import session
         from veracity.models.registry import ModelError, shipped_file
 
         try:
             self.onnx_path = self.model_path or shipped_file(MODEL_NAME)
         except ModelError as exc:
             self.problem = str(exc)
+            return
+        session(self.onnx_path)  # the model session, once per process
+        load_face_tracking()
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.face._tracking import face_tracks
@@ -107,16 +112,25 @@ class FaceForgeryAnalyzer(Analyzer[FaceForgeryParams]):
         )
 
     def _heatmap(self, track: Any, crops: list[Any], crop_logits: np.ndarray, *, still: bool) -> Artifact:
-        from veracity.analyzers.learned._face_forgery_run import occlusion_map
+        """The crop the model finds most suspicious; beside it, when the face is flagged, the occlusion map of what
+        raised its score (≈37 model runs). An unflagged face gets the crop alone: a map of what "raised" a low
+        score would paint a real face red for nothing."""
+        from veracity.analyzers.learned._face_forgery_run import calibration, occlusion_map
         from veracity.pictures import heatmap_overlay, png_bytes
 
         assert self.onnx_path is not None
-        frame_idx, time_s, crop = crops[int(np.argmax(crop_logits))]
+        top = int(np.argmax(crop_logits))
+        frame_idx, time_s, crop = crops[top]
+        where = f"Face {track.track_id}{'' if still else f' at {time_s:.2f} s (frame {frame_idx})'}"
+        flagged = calibration(self.onnx_path).p(float(crop_logits[top])) >= self.params.flag_above
+        if not flagged:
+            return Artifact.from_bytes(
+                HEATMAP, "image/png", f"{where}, the crop the model finds most suspicious (no region is mapped: the "
+                "model found no blending seam)", png_bytes(crop, max_side_px=900))
         overlay = heatmap_overlay(crop, occlusion_map(self.onnx_path, crop), alpha=0.6)
         return Artifact.from_bytes(
             HEATMAP, "image/png",
-            f"Face {track.track_id}{'' if still else f' at {time_s:.2f} s (frame {frame_idx})'}, the crop the model "
-            "finds most suspicious: "
+            f"{where}, the crop the model finds most suspicious: "
             "left as seen, right the regions whose hiding lowers the score most (red = most)",
             png_bytes(np.concatenate([crop, overlay], axis=1), max_side_px=900))
 
