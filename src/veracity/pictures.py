@@ -32,7 +32,10 @@ def _level_colours() -> np.ndarray:
 PNG_COMPRESS_LEVEL = 3
 
 
-def png_bytes(rgb: np.ndarray, max_side_px: int = 800) -> bytes:
+EVIDENCE_SIDE_PX = 800  # evidence pictures are stored at most this large on their longest side
+
+
+def png_bytes(rgb: np.ndarray, max_side_px: int = EVIDENCE_SIDE_PX) -> bytes:
     from PIL import Image
 
     image = Image.fromarray(rgb)
@@ -45,12 +48,13 @@ def png_bytes(rgb: np.ndarray, max_side_px: int = 800) -> bytes:
 
 def heatmap_overlay(
     rgb: np.ndarray, heat: np.ndarray, *, alpha: float = 0.55, box_xyxy: tuple[int, int, int, int] | None = None,
-    max_side_px: int = 1024,
+    max_side_px: int = EVIDENCE_SIDE_PX,
 ) -> np.ndarray:
     """Blend a [0, 1] heatmap (any size; resized to the image) over a greyed copy of the image.
 
     The overlay is made at most ``max_side_px`` on its longest side (the box, in the image's pixels, is scaled
-    with it): evidence pictures are shown small, and a full-resolution float copy of a 24-MP photo costs ~1 GB.
+    with it): evidence pictures are stored at that size (``png_bytes``), and a full-resolution float copy of a
+    24-MP photo costs ~1 GB.
     """
     from PIL import Image
 

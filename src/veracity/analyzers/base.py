@@ -7,6 +7,7 @@ evidence tags fusion routes by (``AnalyzerInfo.evidence``).
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 import threading
@@ -250,6 +251,9 @@ class Analyzer(ABC, Generic[P]):
 
     info: ClassVar[AnalyzerInfo]
     Params: ClassVar[Callable[[], Any] | None] = None
+    # Heavy modules its analysis imports (e.g. "scipy.ndimage"): imported by ``load``, once per worker, so their
+    # import time is not part of the first file's analysis.
+    imports: ClassVar[tuple[str, ...]] = ()
     params: P
 
     def __init__(self, params: P | None = None) -> None:
@@ -257,8 +261,11 @@ class Analyzer(ABC, Generic[P]):
             params = type(self).Params()  # type: ignore[misc]
         self.params = params  # type: ignore[assignment]
 
-    def load(self) -> None:  # noqa: B027 - optional hook, most analyzers load nothing
-        """Load weights or other heavy state. Called once, after dependencies are checked; never at import."""
+    def load(self) -> None:
+        """Load weights or other heavy state. Called once, after dependencies are checked; never at import. The
+        default imports ``imports``; an override that has ``imports`` calls it too."""
+        for module in self.imports:
+            importlib.import_module(module)
 
     @abstractmethod
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:

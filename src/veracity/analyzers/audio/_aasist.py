@@ -22,11 +22,9 @@ SPOOF_INDEX = 0  # the published model's output index 1 is bona fide
 
 @cache
 def session(onnx_path: Path) -> Any:
-    import onnxruntime as ort
+    from veracity.models.runtime import inference_session
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    return inference_session(onnx_path, threads=2)
 
 
 def p_spoof(onnx_path: Path, windows: list[np.ndarray]) -> np.ndarray:

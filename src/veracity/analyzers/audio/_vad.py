@@ -48,15 +48,11 @@ BLOCK_CHUNKS = 4096  # chunks per call (about 131 s); the recurrent state carrie
 
 @cache
 def _session() -> Any:
-    import onnxruntime as ort
-
     from veracity.models.registry import shipped_file
+    from veracity.models.runtime import inference_session
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3  # the exported graph carries unused initializers; their warnings are noise
-    return ort.InferenceSession(str(shipped_file("silero-vad")), options, providers=["CPUExecutionProvider"])
+    # log_severity 3: the exported graph carries unused initializers; their warnings are noise
+    return inference_session(shipped_file("silero-vad"), threads=1, log_severity=3)
 
 
 def speech_probabilities(samples_16k: np.ndarray) -> np.ndarray:

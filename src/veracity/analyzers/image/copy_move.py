@@ -28,6 +28,7 @@ class CopyMoveAnalyzer(Analyzer[CopyMoveParams]):
     )
 
     Params = CopyMoveParams
+    imports = ("cv2", "scipy.ndimage")
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._copy_move import find_copy_move, match_map

@@ -30,6 +30,7 @@ class DoubleJpegAnalyzer(Analyzer[DoubleJpegParams]):
     )
 
     Params = DoubleJpegParams
+    imports = ("scipy.ndimage",)
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._double_jpeg import ghost_inconsistency

@@ -29,6 +29,7 @@ class ErrorLevelAnalyzer(Analyzer[ElaParams]):
     )
 
     Params = ElaParams
+    imports = ("scipy.ndimage",)
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._ela import ela_multi_quality

@@ -27,6 +27,7 @@ class NoiseResidualAnalyzer(Analyzer[NoiseParams]):
     )
 
     Params = NoiseParams
+    imports = ("scipy.ndimage",)
 
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._noise import noise_inconsistency

@@ -22,6 +22,8 @@ class SpectrumAnalyzer(Analyzer):
         fusion_weight=0.0,
     )
 
+    imports = ("scipy.ndimage",)
+
     def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
         from veracity.analyzers.image._spectrum import (
             FEATURE_NAMES,

@@ -40,12 +40,9 @@ class Calibration:
 
 @cache
 def session(onnx_path: Path) -> Any:
-    import onnxruntime as ort
+    from veracity.models.runtime import inference_session
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    return inference_session(onnx_path, threads=2)
 
 
 def calibration(onnx_path: Path) -> Calibration:

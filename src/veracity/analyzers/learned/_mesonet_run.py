@@ -19,11 +19,9 @@ INPUT_PX = 256
 
 @cache
 def session(onnx_path: Path) -> Any:
-    import onnxruntime as ort
+    from veracity.models.runtime import inference_session
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    return inference_session(onnx_path, threads=2)
 
 
 def to_input(crop_rgb: np.ndarray) -> np.ndarray:

@@ -34,12 +34,9 @@ THREADS = max(1, min(4, os.cpu_count() or 1))  # onnxruntime intra-op threads (t
 
 @functools.lru_cache(maxsize=4)
 def _session(path: str) -> Any:
-    import onnxruntime as ort
+    from veracity.models.runtime import inference_session
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = THREADS
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+    return inference_session(path, threads=THREADS)
 
 
 class Trunk:
