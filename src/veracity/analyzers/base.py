@@ -106,7 +106,7 @@ def too_sparse(spacing_s: float, max_spacing_s: float, what: str, why: str) -> s
     if spacing_s <= max_spacing_s * SPACING_TOLERANCE:
         return None
     return (f"the frames examined are {spacing_s * 1000:.0f} ms apart ({1 / spacing_s:.1f} a second), {SPARSE_FRAMES} "
-            f"{what}: {why}")
+            f"{what} ({why})")
 
 
 class AnalysisCancelled(Exception):  # noqa: N818 - control flow, not an error the user sees
