@@ -28,3 +28,12 @@ def test_a_region_saved_before_at_a_quality_shows_its_dip_there() -> None:
     twice = jpeg_roundtrip(jpeg_roundtrip(photo("coffee"), 60), 92)
     curve = np.median(resave_differences(twice, (50, 55, 60, 65, 70)).reshape(5, -1), axis=1)
     assert int(np.argmin(curve[1:4])) == 1  # 60 is lower than its neighbours 55 and 65
+
+
+def test_the_chroma_subsampling_shortcut_is_numpys_mean_bit_for_bit() -> None:
+    from veracity.analyzers.image._dct import _half, _ycbcr
+
+    _y, cb, cr = _ycbcr(jpeg_roundtrip(photo("astronaut"), 92))
+    for plane in (cb, cr):
+        expected = plane.reshape(plane.shape[0] // 2, 2, plane.shape[1] // 2, 2).mean(axis=(1, 3))
+        assert np.array_equal(_half(plane), expected)

@@ -109,3 +109,17 @@ def test_analyzer_decisive_on_a_marked_png_and_silent_on_the_samples(tmp_path: P
         assert result.status is Status.OK and result.p_synthetic is None
         assert result.findings[0].code == "provenance.watermark.none"
 
+
+
+def test_block_scores_are_the_largest_non_first_value_of_each_block_mod_36() -> None:
+    """The strided-maxima shortcut against the plain definition, on a real picture's U plane."""
+    from veracity.analyzers.provenance._dwtdct import block_scores, chroma_u
+
+    skimage_data = pytest.importorskip("skimage.data")
+    for float_input in (False, True):
+        plane = chroma_u(skimage_data.astronaut()[:, :, ::-1], float_input=float_input)
+        p = plane[:512, :512]
+        approx = (p[0::2, 0::2] + p[0::2, 1::2] + p[1::2, 0::2] + p[1::2, 1::2]) / 2.0
+        blocks = approx.reshape(64, 4, 64, 4).swapaxes(1, 2).reshape(64 * 64, 16)
+        expected = (np.mod(np.abs(blocks[:, 1:]).max(axis=1), 36.0) > 18.0).astype(np.float64)
+        assert np.array_equal(block_scores(plane), expected)
