@@ -140,6 +140,27 @@ def mouth_reanimate(rgb: np.ndarray, landmarks: np.ndarray, open_fraction: float
     return (out * (1 - 0.8 * inner) + np.array([60, 25, 30]) * 0.8 * inner).clip(0, 255).astype(np.uint8)
 
 
+def eyes_close(rgb: np.ndarray, landmarks: np.ndarray, closed_fraction: float) -> np.ndarray:
+    """Lower both upper eyelids by ``closed_fraction`` (1 = shut), as in a blink: the skin above each eye slides
+    down over it (0 leaves the frame as it is)."""
+    import cv2
+
+    if closed_fraction <= 0:
+        return rgb.copy()
+    height, width = rgb.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    dy = np.zeros((height, width), np.float32)
+    for (outer, inner), top, bottom in (((33, 133), 159, 145), ((362, 263), 386, 374)):
+        centre_x = (landmarks[outer][0] + landmarks[inner][0]) / 2
+        eye_w = abs(float(landmarks[inner][0] - landmarks[outer][0]))
+        lid, lower = float(landmarks[top][1]), float(landmarks[bottom][1])
+        shift = closed_fraction * (lower - lid + 0.25 * eye_w)
+        side = np.exp(-(((xs - centre_x) / (0.6 * eye_w)) ** 2))
+        ramp = np.clip((ys - (lid - 0.8 * eye_w)) / (0.8 * eye_w), 0, 1) * (ys <= lower + 0.15 * eye_w)
+        dy = np.maximum(dy, shift * side * ramp)
+    return cv2.remap(rgb, xs, ys - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+
+
 def self_blend(rgb: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Shiohara & Yamasaki (2022): blend the face with a colour-, sharpness- and scale-jittered copy of itself."""
     import cv2

@@ -27,8 +27,9 @@ _FACE = frozenset({"face"})
 _TRACKS = frozenset({"face.tracks"})
 
 
-def _info(signal: str, title: str, summary: str, weight: float, kinds: frozenset[MediaKind] = _VIDEO) -> AnalyzerInfo:
-    return AnalyzerInfo(id=f"face.{signal}", version="0.1.0", title=title, summary=summary, media_kinds=kinds,
+def _info(signal: str, title: str, summary: str, weight: float, kinds: frozenset[MediaKind] = _VIDEO,
+          version: str = "0.1.0") -> AnalyzerInfo:
+    return AnalyzerInfo(id=f"face.{signal}", version=version, title=title, summary=summary, media_kinds=kinds,
                         requires=_REQUIRES, extra="face", cost=2, fusion_weight=weight, evidence=_FACE,
                         shares=_TRACKS)
 
@@ -101,7 +102,8 @@ class BlinkAnalyzer(_FaceSignalAnalyzer):
 
     signal = "blink"
     info = _info(signal, "Blinking", "Counts blinks from the eye aspect ratio and compares rate, duration and "
-                 "completeness with how people blink.", 0.3)
+                 "completeness with how people blink.", 0.3,
+                 version="0.2.0")  # 0.1.1: abstains on frames > 100 ms apart; 0.2.0: evidence weighed by the window
 
 
 class HeadPoseAnalyzer(_FaceSignalAnalyzer):
@@ -146,7 +148,8 @@ class LipSyncAnalyzer(_FaceSignalAnalyzer):
 
     signal = "lip_sync"
     info = _info(signal, "Lip–audio sync", "Correlates the mouth opening with the loudness of the speech and "
-                 "finds the lag; dubbed and lip-synced faces follow the voice poorly.", 0.3)
+                 "finds the lag; dubbed and lip-synced faces follow the voice poorly.", 0.3,
+                 version="0.1.1")  # 0.1.1: abstains when the sampled frames are too far apart
 
 
 class PulseAnalyzer(_FaceSignalAnalyzer):
@@ -154,7 +157,8 @@ class PulseAnalyzer(_FaceSignalAnalyzer):
 
     signal = "pulse"
     info = _info(signal, "Pulse (rPPG)", "Reads the heartbeat from tiny skin-colour changes on forehead and "
-                 "cheeks; real faces share one heart rate across regions.", 0.1)
+                 "cheeks; real faces share one heart rate across regions.", 0.1,
+                 version="0.1.1")  # 0.1.1: abstains when the sampled frames are too far apart
 
 
 class IdentityDriftAnalyzer(_FaceSignalAnalyzer):
