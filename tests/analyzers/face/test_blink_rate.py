@@ -1,6 +1,9 @@
-"""Blink rates against human norms, both ways: too few and too many are remarked on; a usual rate is called usual."""
+"""Blink rates against human norms, both ways: too few for the window is weighed by how many real people blink
+that rarely, too many is remarked on without weighing either way, and a usual rate is called usual."""
 
 from __future__ import annotations
+
+import pytest
 
 from veracity.analyzers.face._blink import NORMAL_DURATION_S, NORMAL_RATE_PER_MIN, judge_blinks
 
@@ -11,18 +14,20 @@ def _blinks(count: int) -> list[dict[str, float]]:
 
 
 def test_a_usual_rate_reads_as_human() -> None:
-    score, message = judge_blinks(1, _blinks(17), 60.0)
-    assert "as people do" in message and score <= 0.1
+    judged = judge_blinks(1, _blinks(17), 60.0)
+    assert "as people do" in judged.message and judged.reassuring and judged.p_synthetic < 0.5
 
 
-def test_fast_blinking_is_not_called_normal() -> None:
-    for per_minute in (45, 60):
+def test_fast_blinking_is_remarked_on_but_weighs_nothing() -> None:
+    for per_minute in (55, 70):
         assert per_minute > NORMAL_RATE_PER_MIN[1]
-        score, message = judge_blinks(1, _blinks(per_minute), 60.0)
-        assert "as people do" not in message and "more often than people usually do" in message
-        assert score > judge_blinks(1, _blinks(17), 60.0)[0]
+        judged = judge_blinks(1, _blinks(per_minute), 60.0)
+        assert "as people do" not in judged.message and "more often than people usually do" in judged.message
+        assert judged.p_synthetic == pytest.approx(0.5) and not judged.suspicious and not judged.reassuring
 
 
-def test_rare_blinking_is_remarked_on() -> None:
-    score, message = judge_blinks(2, _blinks(2), 60.0)
-    assert "less than people usually do" in message and score > 0.1
+def test_rare_blinking_is_weighed_by_how_many_people_blink_that_rarely() -> None:
+    judged = judge_blinks(2, _blinks(2), 60.0)
+    assert "blinks only 2 time(s) in 60.0 s" in judged.message and "real people blink that rarely" in judged.message
+    assert judged.p_synthetic > judge_blinks(2, _blinks(17), 60.0).p_synthetic
+    assert judged.people_this_rare is not None and 0 < judged.people_this_rare < 0.5

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from veracity.analyzers.face._blink import NORMAL_RATE_PER_MIN, blinks_this_rare, judge_blinks
+from veracity.analyzers.face._blink import blinks_this_rare, judge_blinks
+from veracity.analyzers.face._tracking import FACE_PLANS
+from veracity.config import Profile
 from veracity.evidence import Direction, Status
 from veracity.scanner import check
 
@@ -67,9 +70,44 @@ def test_the_chance_of_blinking_this_rarely_falls_with_the_window_and_rises_with
     assert not judged[0].suspicious and judged[-1].suspicious
 
 
-def test_blinking_faster_than_people_do_is_reported_but_weighs_nothing() -> None:
-    rate = NORMAL_RATE_PER_MIN[1] + 10
-    events = [{"time_s": i * 60 / rate, "duration_s": 0.2, "completeness": 0.8} for i in range(int(rate / 3))]
-    judged = judge_blinks(1, events, 20.0)
-    assert judged.p_synthetic == pytest.approx(0.5) and not judged.suspicious and not judged.reassuring
-    assert "more often than people usually do" in judged.message
+def _plain_clip(path: Path, seconds: float, fps: int) -> Path:
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for i in range(int(seconds * fps)):
+            rgb = np.full((64, 64, 3), i % 256, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize(("fps", "step_s", "covered_s"), [(30, 0.1, 48.0), (25, 0.08, 38.4)])
+def test_a_long_clip_is_followed_densely_over_what_the_frame_budget_covers(
+    tmp_path: Path, fps: int, step_s: float, covered_s: float
+) -> None:
+    # 70 s: the face sampling keeps the frames as close as on a short clip (every 3rd frame of 30 fps, every 2nd of
+    # 25 fps) over as long a stretch from the start as its 480 frames cover, instead of thinning them out.
+    from veracity.analyzers.face._tracking import face_sampling
+    from veracity.media.probe import probe
+    from veracity.media.video import iter_frames_multi
+
+    info = probe(_plain_clip(tmp_path / f"long_{fps}.mp4", 70.0, fps))
+    sampling = face_sampling(info, Profile.DEFAULT)
+    times = np.array([frame.time_s for _which, frame in iter_frames_multi(info, [sampling])])
+    assert len(times) <= FACE_PLANS[Profile.DEFAULT].max_frames
+    assert np.diff(times).max() == pytest.approx(step_s, abs=1e-3)
+    assert times[-1] == pytest.approx(covered_s - step_s, abs=0.05)
+
+
+def test_blinking_is_judged_on_a_clip_longer_than_the_frame_budget_spreads_densely(tmp_path: Path) -> None:
+    # 42 s at 12 frames a second: 480 frames spread over it would be 167 ms apart (too sparse for blinks); followed
+    # densely over the first 40 s instead, the face is seen long enough for strong evidence of never blinking.
+    result = _blink(_clip(tmp_path, 42.0))
+    finding = result.findings[0]
+    assert finding.data["fps"] == pytest.approx(FPS, abs=0.5) and finding.data["seconds"] >= 39
+    assert result.p_synthetic >= 0.75 and finding.direction is Direction.SYNTHETIC

@@ -28,7 +28,8 @@ _TRACKS = frozenset({"face.tracks"})
 
 
 def _info(signal: str, title: str, summary: str, weight: float, kinds: frozenset[MediaKind] = _VIDEO,
-          version: str = "0.1.0") -> AnalyzerInfo:
+          version: str = "0.1.1") -> AnalyzerInfo:
+    # 0.1.1: on video, faces followed over the first ~40 s at full rate instead of 60 s thinly (face_span_s)
     return AnalyzerInfo(id=f"face.{signal}", version=version, title=title, summary=summary, media_kinds=kinds,
                         requires=_REQUIRES, extra="face", cost=2, fusion_weight=weight, evidence=_FACE,
                         shares=_TRACKS)
@@ -103,7 +104,7 @@ class BlinkAnalyzer(_FaceSignalAnalyzer):
     signal = "blink"
     info = _info(signal, "Blinking", "Counts blinks from the eye aspect ratio and compares rate, duration and "
                  "completeness with how people blink.", 0.3,
-                 version="0.2.0")  # 0.1.1: abstains on frames > 100 ms apart; 0.2.0: evidence weighed by the window
+                 version="0.2.0")  # abstains on frames > 100 ms apart; evidence weighed by the window; face_span_s
 
 
 class HeadPoseAnalyzer(_FaceSignalAnalyzer):
@@ -149,7 +150,7 @@ class LipSyncAnalyzer(_FaceSignalAnalyzer):
     signal = "lip_sync"
     info = _info(signal, "Lip–audio sync", "Correlates the mouth opening with the loudness of the speech and "
                  "finds the lag; dubbed and lip-synced faces follow the voice poorly.", 0.3,
-                 version="0.1.1")  # 0.1.1: abstains when the sampled frames are too far apart
+                 version="0.1.2")  # 0.1.2: abstains when the sampled frames are too far apart; face_span_s
 
 
 class PulseAnalyzer(_FaceSignalAnalyzer):
@@ -158,7 +159,7 @@ class PulseAnalyzer(_FaceSignalAnalyzer):
     signal = "pulse"
     info = _info(signal, "Pulse (rPPG)", "Reads the heartbeat from tiny skin-colour changes on forehead and "
                  "cheeks; real faces share one heart rate across regions.", 0.1,
-                 version="0.1.1")  # 0.1.1: abstains when the sampled frames are too far apart
+                 version="0.1.2")  # 0.1.2: abstains when the sampled frames are too far apart; face_span_s
 
 
 class IdentityDriftAnalyzer(_FaceSignalAnalyzer):
@@ -173,7 +174,7 @@ class FaceTimelineAnalyzer(Analyzer):
     """Lists the face tracks and draws, per face, every signal's suspicion over time with thumbnails."""
 
     info = AnalyzerInfo(
-        id="face.timeline", version="0.1.0", title="Faces over time",
+        id="face.timeline", version="0.1.1", title="Faces over time",
         summary="Finds and follows the faces, lists them and draws a timeline of every face signal per face.",
         media_kinds=_ANY, requires=_REQUIRES, extra="face", cost=2, fusion_weight=0.0, evidence=_FACE,
         shares=_TRACKS,

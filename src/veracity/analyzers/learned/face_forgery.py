@@ -26,7 +26,7 @@ class FaceForgeryAnalyzer(Analyzer[FaceForgeryParams]):
 
     info = AnalyzerInfo(
         id="learned.face_forgery",
-        version="0.2.0",
+        version="0.2.1",
         title="Face-forgery detector",
         summary="An ImageNet MobileNetV2 trunk with a linear probe trained on real faces against self-blended and "
         "swapped copies of them; looks for the seam where a face was pasted or blended in (images and video). "

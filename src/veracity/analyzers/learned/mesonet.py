@@ -21,7 +21,7 @@ class MesoNetAnalyzer(Analyzer[MesoNetParams]):
 
     info = AnalyzerInfo(
         id="learned.mesonet",
-        version="0.1.0",
+        version="0.1.1",
         title="MesoNet-4 face-forgery peer",
         summary="Published 2018 face-swap detector (Afchar et al.) scoring aligned face crops; a peer baseline, "
         "not weighted in the verdict. Needs `veracity models fetch mesonet4_df`.",
