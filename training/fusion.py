@@ -504,8 +504,9 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         "are the real files this verdict still calls AI-made (list above).",
         "- Face signals over time abstain when the sampled frames are too far apart to see what they measure "
         "(blinks: over 100 ms, lip sync: 125 ms, pulse: 150 ms), so on 8-fps copies (the neutral recipe) the "
-        "video+face kind rests on the face-clip temporal model, lip sync and the pulse. Blinking still judges short "
-        "windows: no blink in 4–5 s of a face (1 in 4 people at a typical rate) counts as evidence.",
+        "video+face kind rests on the face-clip temporal model, lip sync and the pulse. Too few blinks count only as "
+        "far as real people rarely blink that little over the window seen (no blink in 5 s: 1 in 3 people, weak; in "
+        "20 s: 1 in 13); people reading, staring or holding an expression blink less still.",
         "- A source unlike every training source (a new generator, a new camera pipeline) is scored by analyzers "
         "that never saw it; the band keeps most such files *inconclusive* rather than wrong, not all.",
         "- Analyzers missing from a run (the `fast` profile, a missing extra) count as no evidence, which pulls the "
