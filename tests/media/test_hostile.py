@@ -217,3 +217,19 @@ def test_avif_with_an_impossible_bit_depth_is_damaged_not_unexpected(tmp_path: P
     assert "RuntimeError" not in str(raised.value) and "\n" not in str(raised.value)
     run = _veracity("check", str(damaged), "-q")
     assert run.returncode == 3 and "unexpected" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+def test_non_finite_float_samples_load_as_silence(tmp_path: Path) -> None:
+    """A damaged float WAV with NaN and infinite samples: they load as silence, so no analyzer divides by them."""
+    import struct
+
+    values = np.sin(np.linspace(0, 400 * np.pi, 16000)).astype("<f4")
+    values[100:200], values[300], values[400] = np.nan, np.inf, -np.inf
+    data = values.tobytes()
+    fmt = struct.pack("<HHIIHH", 3, 1, 16000, 16000 * 4, 4, 32)  # IEEE float, mono, 16 kHz
+    path = tmp_path / "float_nan.wav"
+    path.write_bytes(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE"
+                     + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data)
+    samples = load_mono(path, 16000)
+    assert samples.size == pytest.approx(16000, abs=160)
+    assert np.all(np.isfinite(samples)) and not np.any(samples[110:190]) and np.abs(samples).max() > 0.9
