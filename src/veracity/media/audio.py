@@ -65,8 +65,11 @@ def load_mono(
     except MemoryError as exc:
         raise UnsupportedMedia(f"{path}: the audio needs more memory than this process may use") from exc
     samples = buffer[:filled]
-    # A float stream may carry NaN or infinite samples (a damaged file): silence, as a player plays them.
-    np.nan_to_num(samples, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    # A float stream may carry NaN or infinite samples (a damaged file): silence, as a player plays them. The sum
+    # finds them without a per-sample mask; they are replaced a band at a time.
+    if not np.isfinite(samples.sum(dtype=np.float64)):
+        for start in range(0, samples.size, 1 << 20):
+            np.nan_to_num(samples[start : start + (1 << 20)], copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     return samples.copy() if filled < 0.9 * buffer.size else samples
 
 
