@@ -19,3 +19,14 @@ class SleepyAnalyzer(Analyzer):
         if Path(media.path).name.startswith("sleep"):
             time.sleep(3600)
         return self.abstain("nothing to see")
+
+
+class StuckAnalyzer(Analyzer):
+    """Hangs on every file (a job that can only end by its time limit)."""
+
+    info = AnalyzerInfo(id="test.stuck", version="1", title="Stuck", summary="hangs on every file",
+                        media_kinds=frozenset(MediaKind))
+
+    def analyze(self, media: MediaInfo, ctx: AnalysisContext) -> AnalyzerResult:
+        time.sleep(3600)
+        return self.abstain("never reached")

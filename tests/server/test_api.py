@@ -155,7 +155,7 @@ def test_queued_and_interrupted_jobs_survive_a_restart(make_client, tmp_path: Pa
 
 
 def test_a_job_past_its_time_limit_is_stopped_and_failed(make_client) -> None:
-    client = make_client(job_timeout_s=0.05)
+    client = make_client(job_timeout_s=2, analyzers=("tests.batch.fakes:StuckAnalyzer",))
     job = wait_until_ended(client, upload(client).json()["id"])
     assert job["status"] == "failed" and job["error"]["code"] == "timeout"
     assert client.get("/healthz").json()["status"] == "ok"
