@@ -106,8 +106,9 @@ def feature_session(module: Any, folder: Path) -> Any:
     """The feature module exported to ONNX and opened in onnxruntime (torch eager is ~30× slower here)."""
     import warnings
 
-    import onnxruntime as ort
     import torch
+
+    from veracity.models.runtime import inference_session
 
     path = folder / f"trunk-features-v{FEATURES_VERSION}.onnx"
     if not path.is_file():
@@ -117,9 +118,7 @@ def feature_session(module: Any, folder: Path) -> Any:
             torch.onnx.export(module, (torch.zeros(1, 3, INPUT_PX, INPUT_PX),), str(path), input_names=["faces"],
                               output_names=["features"], dynamic_axes={"faces": {0: "batch"}, "features": {0: "batch"}},
                               opset_version=17, dynamo=False)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return inference_session(path, threads=2)
 
 
 def features(session: Any, crops: np.ndarray, batch: int = 16) -> np.ndarray:

@@ -1,5 +1,6 @@
 """The process tree under a command, read from ``/proc`` (Linux): used by the parent-death test and by the
-benchmarks that measure a command's memory or check that nothing outlives it."""
+benchmarks that measure a command's memory or check that nothing outlives it; and what a worker process holds
+(``blas_threads``), for the engine's tests."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -239,14 +240,24 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
+_warm_up = threading.Lock()
+_warmed = False
+
+
 def load_face_tracking() -> None:
-    """Import MediaPipe and OpenCV and start (then close) a face detector and mesh once, for analyzers' ``load``:
-    the first start in a process costs ~0.6 s (imports, TFLite models), later ones ~0.05 s. The graphs are not
-    kept: their native threads log to stderr after the log filter is gone (``veracity._native_logs``)."""
+    """Import MediaPipe and OpenCV and start (then close) a face detector and mesh, once per process, for the
+    ``load`` of every analyzer that reads face tracks: the first start costs ~0.6 s (imports, TFLite models), and
+    the face analyzers load side by side. The graphs are not kept: their native threads log to stderr after the
+    log filter is gone (``veracity._native_logs``)."""
+    global _warmed
     from veracity._native_logs import filtered_native_logs
 
-    with filtered_native_logs():
-        _Tracker(TrackingParams(), {}).close()
+    with _warm_up:
+        if _warmed:
+            return
+        with filtered_native_logs():
+            _Tracker(TrackingParams(), {}).close()
+        _warmed = True
 
 
 class _Tracker:
