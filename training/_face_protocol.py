@@ -93,6 +93,7 @@ def decision(rows: dict[str, Row], p: dict[str, float], category: str | None = N
             "auc": auc([rows[k].y for k in keys], [p[k] for k in keys]),
             "fpr": round(float(np.mean([p[k] >= 0.5 for k in real])), 4) if real else None,
             "tpr": round(float(np.mean([p[k] >= 0.5 for k in fake])), 4) if fake else None,
+            "log_loss": metrics.balanced_log_loss([rows[k].y for k in keys], [p[k] for k in keys]),
             "inconclusive": 0.0}
 
 
@@ -127,9 +128,11 @@ def write_scores(analyzer_id: str, unseen: dict[str, dict[str, float]], grouped_
 
 
 def summarise(analyzer_id: str, rows: dict[str, Row], results: dict[str, Any], chosen: str,
-              choice: dict[str, float], meta: dict[tuple[str, str], dict[str, float]],
+              choice: dict[str, Any], meta: dict[tuple[str, str], dict[str, float]],
               previous: dict[str, dict[str, float]], peers: dict[str, dict[str, dict[str, float]]] | None = None,
-              categories: tuple[str, ...] = ("face_video", "video")) -> dict[str, Any]:
+              categories: tuple[str, ...] = ("face_video", "video"),
+              choice_rule: str = "best mean face_video AUC over plain/laundered/neutral, train -> unseen (a figure "
+                                 "used to choose, not a test)") -> dict[str, Any]:
     """The metrics file: every candidate train -> unseen per category × variant, the chosen one's grouped CV, per
     generator, shortcut checks, real files accused, and the previous model and peers on the same rows."""
 
@@ -139,8 +142,7 @@ def summarise(analyzer_id: str, rows: dict[str, Row], results: dict[str, Any], c
     best = results[chosen]
     out: dict[str, Any] = {
         "analyzer": analyzer_id, "chosen": chosen,
-        "choice_rule": "best mean face_video AUC over plain/laundered/neutral, train -> unseen (a figure used to "
-                       "choose, not a test)",
+        "choice_rule": choice_rule,
         "choice_figures": choice,
         "candidates": {c: table(r["unseen"]) for c, r in results.items()},
         "candidates_raw_auc": {c: {v: auc_of(rows, r["unseen_raw"][v], categories[0]) for v in VARIANTS}
@@ -194,7 +196,8 @@ def card_tables(summary: dict[str, Any], category: str = "face_video") -> str:
              "band; the fusion's band applies to the verdict). *plain*: the files as they are; *laundered*: "
              "`veracity bench --launder`'s platform recipe; *neutral*: the protocol's neutral recipe.", "",
              f"Candidates (declared before looking; {summary['choice_rule']}):", "",
-             "| model | variant | files (real/fake) | AUC | real FPR | TPR |", "|---|---|---|---|---|---|"]
+             "| model | variant | files (real/fake) | AUC | log-loss | real FPR | TPR |",
+             "|---|---|---|---|---|---|---|"]
     rows = [*((f"candidate `{n}`" + (" (chosen)" if n == summary["chosen"] else ""), t)
               for n, t in summary["candidates"].items()),
             ("shipped before (37ce896; fitted on these very files: in-sample)", summary["previous"]),
@@ -204,7 +207,7 @@ def card_tables(summary: dict[str, Any], category: str = "face_video") -> str:
             c = cats.get(category)
             if c and c["files"]:
                 lines.append(f"| {name} | {variant} | {c['files']} ({c['real']}/{c['fake']}) | {_f(c['auc'])} | "
-                             f"{_f(c['fpr'])} | {_f(c['tpr'])} |")
+                             f"{_f(c.get('log_loss'))} | {_f(c['fpr'])} | {_f(c['tpr'])} |")
     lines += ["", "The model shipped before this issue was fitted on the visible corpus itself (its reals, for the "
               "face-forgery CNN; every clip, for the temporal model), so its row is an in-sample figure, not "
               "comparable with the train → unseen rows above; grouped CV below is the fair comparison.", "",

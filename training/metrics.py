@@ -72,6 +72,16 @@ def summary_of_calls(labels: Sequence[int], p: Sequence[float], called_fake: Seq
     }
 
 
+def balanced_log_loss(labels: Sequence[int], p: Sequence[float], eps: float = 1e-6) -> float | None:
+    """Mean log-loss (nats) with each class weighing half, p clipped to [eps, 1 - eps]: a constant 0.5 scores
+    log 2 whatever the class mix. None unless both classes are present."""
+    y = np.asarray(labels, dtype=int)
+    q = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
+    if not (y == 1).any() or not (y == 0).any():
+        return None
+    return _round(float(-0.5 * (np.log(q[y == 1]).mean() + np.log(1 - q[y == 0]).mean())))
+
+
 def table(rows: Sequence[Row], scores: Mapping[str, float], band: Band = ANALYZER_BAND,
           by: Callable[[Row], str] = lambda r: r.category) -> dict[str, dict[str, Any]]:
     """``summary`` per group (default: category) and over ``"all"``, for the rows that have a score."""

