@@ -386,6 +386,8 @@ def main() -> None:
 def model_card(summary: dict[str, Any]) -> str:
     c, with_fakes, _how = CANDIDATES[summary["chosen"]]
     real = summary["candidates"][summary["chosen"]]
+    flags = ", ".join(f"{v} {name}" for v in fp.VARIANTS for name in fp.SHORTCUTS
+                      if (summary["shortcuts"].get(v) or {}).get(name, {}).get("flagged"))
     accused = ", ".join(f"{len(keys)} of {real[v]['face_video']['real']} {v}"
                         for v, keys in summary["accused_real"].items())
     lines = [
@@ -427,11 +429,15 @@ def model_card(summary: dict[str, Any]) -> str:
         "real face clips fake (train → unseen; listed above). Its p says how much a crop looks like the blends it "
         "was trained on, not how often such a clip is fake; the fusion weighs it against the other face signals "
         "and its band, not at 0.5.",
+        *([f"- Shortcut check flags (the score follows a file property within a class, train → unseen): {flags}. "
+            "On neutral copies (the first 5 s) that is how much of the clip is left: shorter clips give fewer "
+            "crops per track."] if flags else []),
         "- Only `face_video` files were scored for the protocol (the analyzer also runs on images and `video` "
         "clips with faces; not measured here, for time). In the fusion, kinds are split by media and by whether a "
-        "face was analysed: it gets a weight only where its train → unseen scores are (the *video+face* kind, "
-        "fitted on the visible `face_video` files); in *image+face* it has no such scores and gets 0 (a learned "
-        "analyzer without train → unseen scores in a kind gets 0). `video` clips with a face fall in the same "
+        "face was analysed: it can earn a weight only where its train → unseen scores are (the *video+face* kind, "
+        "fitted on the visible `face_video` files; the weight and the rule's steps are in `fusion_v1.md`); in "
+        "*image+face* it has no such scores and gets 0 (a learned analyzer without train → unseen scores in a kind "
+        "gets 0). `video` clips with a face fall in the same "
         "*video+face* kind at run time and get the weight earned on `face_video` files, unmeasured on them.",
         "", f"sha256 of `{MODEL_FILE}`: `{summary['sha256']}`", ""]
     return "\n".join(lines)
