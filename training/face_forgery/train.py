@@ -457,7 +457,10 @@ def calibration_section(summary: dict[str, Any]) -> str:
              "them, so the rule is log-loss — " + summary["choice_rule"] + "). Corpus-train figures are of the "
              "calibration set itself (no visible file); Platt = (scale, offset) on the file logit; *train → unseen* "
              "is the corpus-train fit scoring the visible face_video files (mean over plain/laundered/neutral); "
-             "*shipped* is the same calibration on grouped out-of-fold logits over both corpora.", "",
+             "*shipped* is the same calibration on grouped out-of-fold logits over both corpora. The first three were "
+             "declared in an earlier session and chosen by mean AUC (constant or inverted, so the constant "
+             "`probe_sbi` shipped); `probe_sbi_selfcal`, `probe_sbi_seamcal` and the log-loss rule were declared "
+             "together, in the trainer, before any of their figures were computed.", "",
              "| candidate | calibrated on | set (real/fake) | its AUC | Platt train → unseen | Platt shipped | "
              "log-loss | real FPR |", "|---|---|---|---|---|---|---|---|"]
     for name, cal in summary.get("calibration", {}).items():
