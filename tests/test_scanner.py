@@ -264,3 +264,18 @@ def test_a_load_past_the_time_limit_times_out_its_analyzer_only(with_loading_ana
     assert by_id["test.hanging_load"].status is Status.TIMEOUT
     assert by_id["provenance.metadata"].status is Status.OK
     assert _LOADS == ["test.hanging_load"]  # its run waited for the load under way instead of starting another
+
+
+def test_a_videos_analyzers_start_with_those_that_wait_least_for_the_decoding_pass() -> None:
+    """The pass decodes from the moment the analysis starts: the threads first take analyzers that read none of
+    it, then those reading only its early clip, and last those waiting for frames or face tracks."""
+    from veracity.analyzers._video_pass import wait_rank
+    from veracity.media.probe import probe
+    from veracity.scanner import _Run, _start_order
+
+    assert [wait_rank(frozenset(s)) for s in ((), {"learned.temporal.clip"}, {"face.tracks"},
+                                              {"learned.temporal.clip", "video.frames"})] == [0, 1, 2, 2]
+    media = probe(SAMPLES / "moving_shapes.mp4")
+    planned = Scanner(Settings()).plan(media)
+    order = [wait_rank(run.cls.info.shares) for run in _start_order([_Run(i, c) for i, c in enumerate(planned)], media)]
+    assert order == sorted(order) and order[0] == 0 and order[-1] == 2 and 1 in order

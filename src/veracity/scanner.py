@@ -15,7 +15,7 @@ from veracity import __version__
 from veracity.analyzers import registry
 from veracity.analyzers.base import AnalysisContext, Analyzer
 from veracity.config import Settings
-from veracity.evidence import AnalyzerResult, MediaInfo, Report, Status
+from veracity.evidence import AnalyzerResult, MediaInfo, MediaKind, Report, Status
 from veracity.fusion import fuse
 from veracity.media.probe import probe
 
@@ -53,16 +53,22 @@ class _Run:
     result: AnalyzerResult | None = None
 
 
-def _interleaved(runs: list[_Run]) -> list[_Run]:
-    """Start order: one analyzer of each family (``face``, ``learned``, ``audio``…) in turn, so the threads are
-    not all taken by analyzers of one family waiting for the same shared work (e.g. the face tracks)."""
+def _start_order(runs: list[_Run], media: MediaInfo) -> list[_Run]:
+    """Start order. For a video, analyzers that read nothing of the decoding pass come first, then those reading
+    only its early products (the clip), then those waiting for the whole pass (frames, face tracks)
+    (``_video_pass.wait_rank``): the threads work while the pass decodes instead of waiting for it. Within that,
+    one analyzer of each family (``face``, ``learned``, ``audio``…) in turn, so the threads are not all taken by
+    analyzers of one family waiting for the same shared work (e.g. a still image's face tracks)."""
+    from veracity.analyzers._video_pass import wait_rank
+
     seen: dict[str, int] = {}
     keyed = []
     for run in runs:
         family = run.cls.info.id.split(".")[0]
-        keyed.append((seen.get(family, 0), run.position, run))
+        rank = wait_rank(run.cls.info.shares) if media.kind is MediaKind.VIDEO else 0
+        keyed.append((rank, seen.get(family, 0), run.position, run))
         seen[family] = seen.get(family, 0) + 1
-    return [run for _turn, _position, run in sorted(keyed, key=lambda k: (k[0], k[1]))]
+    return [k[-1] for k in sorted(keyed, key=lambda k: k[:3])]
 
 
 class Scanner:
@@ -131,6 +137,10 @@ class Scanner:
         shares = frozenset().union(*(cls.info.shares for cls in planned))
         ctx = AnalysisContext(media=media, settings=self.settings, expected=shares)
         try:
+            if media.kind is MediaKind.VIDEO:
+                from veracity.analyzers._video_pass import start_pass
+
+                start_pass(ctx)  # decoding starts now, alongside the analyzers that read none of it
             results = self._run_all(str(path), planned, media, ctx, notify)
         finally:
             ctx.close()
@@ -171,7 +181,7 @@ class Scanner:
             return [run.result for run in runs if run.result is not None]
         executor = ThreadPoolExecutor(max_workers=min(self.threads, len(pending)), thread_name_prefix="analyzer")
         try:
-            for run in _interleaved(pending):
+            for run in _start_order(pending, media):
                 run.future = executor.submit(self._task, run, media, ctx)
             while pending:
                 now = time.perf_counter()

@@ -161,3 +161,62 @@ def test_a_huge_picture_is_reduced_in_bands_to_the_same_pixels() -> None:
     for factor in (2, 7, 13):
         expected = np.asarray(Image.fromarray(rgb).reduce(factor))
         assert np.array_equal(reduce_rgb(rgb, factor, band_bytes=1 << 15), expected)
+
+
+def test_a_pass_started_before_anyone_asks_stops_converting_a_finished_sampling(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scanner starts a video's pass as the analysis starts (``start_pass``); frames of a sampling whose
+    reader has stopped (the temporal clip after its first seconds) are no longer converted, and every product is
+    the same as decoding its sampling alone."""
+    from veracity.analyzers import _video_pass
+    from veracity.analyzers.learned import _temporal
+    from veracity.media import video
+    from veracity.samples import samples_dir
+
+    path = samples_dir() / "moving_shapes.mp4"
+    separate = AnalysisContext(media=probe(path))
+    expected_frames = list(video.iter_frames(separate.media, separate.settings.sampling))
+    expected_clip = _temporal.read_clip(separate.media)
+
+    yielded: list[int] = []
+    original = video.iter_frames_multi
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for which, frame in original(*args, **kwargs):
+            yielded.append(which)
+            yield which, frame
+
+    monkeypatch.setattr(video, "iter_frames_multi", counting)
+    monkeypatch.setattr(_temporal, "MAX_FRAMES", 6)  # the clip's reader stops after 0.75 s of the video
+    monkeypatch.setattr(_video_pass, "_QUEUE_BYTES", 1)  # the pass runs at most 4 frames ahead of a reader
+    expected_clip = _temporal.read_clip(separate.media)
+    ctx = AnalysisContext(media=probe(path), expected=frozenset({_video_pass.FRAMES, _video_pass.CLIP}))
+    _video_pass.start_pass(ctx)
+    passes = ctx.cached("video.passes", list)
+    assert len(passes) == 1  # running before any analyzer asked
+    frames, clip = ctx.frames(), _temporal.cached_clip(ctx, ctx.media)
+    assert len(ctx.cached("video.passes", list)) == 1
+    assert [(f.index, f.time_s) for f in frames] == [(f.index, f.time_s) for f in expected_frames]
+    assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(frames, expected_frames, strict=True))
+    assert np.array_equal(clip.frame_idx, expected_clip.frame_idx) and np.array_equal(clip.grey, expected_clip.grey)
+    clip_index = passes[0].names.index(_video_pass.CLIP)
+    every_frame = separate.media.fps * separate.media.duration_s
+    converted = yielded.count(clip_index)
+    # The clip's sampling takes every frame; it stopped soon after its reader did (within the queue's reach).
+    assert len(clip.frame_idx) <= converted < 0.6 * every_frame, (converted, every_frame)
+
+
+def test_a_finished_sampling_leaves_the_others_unchanged() -> None:
+    from veracity.analyzers.learned import _temporal
+    from veracity.media import video
+    from veracity.samples import samples_dir
+
+    info = probe(samples_dir() / "moving_shapes.mp4")
+    samplings = [_temporal.clip_sampling(info), (info, AnalysisContext(media=info).settings.sampling, None)]
+    alone = [(f.index, f.rgb) for f in video.iter_frames(info, samplings[1][1])]
+    got: dict[int, list[tuple[int, np.ndarray]]] = {0: [], 1: []}
+    for which, frame in video.iter_frames_multi(info, samplings, finished=lambda i: i == 0 and len(got[0]) >= 3):
+        got[which].append((frame.index, frame.rgb))
+    assert [i for i, _rgb in got[0]] == [0, 1, 2]
+    assert [i for i, _rgb in got[1]] == [i for i, _rgb in alone]
+    assert all(np.array_equal(a, b) for (_i, a), (_j, b) in zip(got[1], alone, strict=True))

@@ -87,6 +87,7 @@ PRODUCTS: dict[str, Product] = {
 # Without the scanner's word on what the file's analyzers read, a pass for the frames or the clip makes both
 # (learned.ai_image, learned.ai_video and learned.face_video_temporal come together); face tracks come alone.
 _COMPANIONS = {FRAMES: {FRAMES, CLIP}, CLIP: {FRAMES, CLIP}, FACES: {FACES}}
+_EARLY = {CLIP}  # published long before the pass ends
 
 
 class _Slot:
@@ -158,7 +159,8 @@ class VideoPass:
 
         slots = [self.slots[name] for name in self.names]
         try:
-            for which, frame in iter_frames_multi(self.ctx.media, self.samplings, self.ctx.settings.limits):
+            for which, frame in iter_frames_multi(self.ctx.media, self.samplings, self.ctx.settings.limits,
+                                                  finished=lambda i: slots[i].done.is_set()):
                 if self.ctx.closed or all(slot.done.is_set() for slot in slots):
                     break
                 self._put(slots[which], frame)
@@ -169,8 +171,30 @@ class VideoPass:
                 self._put(slot, _END)
 
 
+def wait_rank(shares: frozenset[str]) -> int:
+    """How long an analyzer reading these shared products waits for the pass: 0 reads none of them, 1 only
+    products published early (the clip, after the video's first seconds), 2 a product of the whole pass (the
+    sampled frames, the face tracks). The scanner starts a video's analyzers in this order, so its threads work
+    on what is ready while the pass decodes instead of waiting for it."""
+    products = shares & set(PRODUCTS)
+    return 0 if not products else 1 if products <= _EARLY else 2
+
+
+def start_pass(ctx: AnalysisContext) -> None:
+    """Start the pass for every product the file's planned analyzers declared (``ctx.expected``) without waiting
+    for it: the scanner calls this as a video's analysis starts, so decoding and face tracking overlap the
+    analyzers that read none of it. The products are the same as when the first analyzer asking starts it."""
+    names = sorted(set(ctx.expected or ()) & set(PRODUCTS))
+    if names:
+        _pass_making(ctx, names[0])
+
+
 def shared_product(ctx: AnalysisContext, name: str) -> Any:
     """The product ``name`` for this file, from the pass that makes it (started here if none does yet)."""
+    return _pass_making(ctx, name).wait(name)
+
+
+def _pass_making(ctx: AnalysisContext, name: str) -> VideoPass:
     with ctx.lock("video.pass"):
         passes: list[VideoPass] = ctx.cached("video.passes", list)
         running = next((p for p in passes if name in p.slots), None)
@@ -179,4 +203,4 @@ def shared_product(ctx: AnalysisContext, name: str) -> Any:
             wanted = _COMPANIONS[name] if ctx.expected is None else {name} | (set(ctx.expected) & set(PRODUCTS))
             running = VideoPass(ctx, {n for n in wanted if n == name or (n not in made and not ctx.has(n))})
             passes.append(running)
-    return running.wait(name)
+    return running

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -82,25 +82,30 @@ def _iter_av_frames(path: Path, info: MediaInfo, plan: SamplingPlan) -> Iterator
 
 
 def iter_frames_multi(
-    info: MediaInfo, samplings: Sequence[tuple[MediaInfo, SamplingPlan, float | None]], limits: Limits | None = None
+    info: MediaInfo, samplings: Sequence[tuple[MediaInfo, SamplingPlan, float | None]], limits: Limits | None = None,
+    *, finished: Callable[[int], bool] | None = None,
 ) -> Iterator[tuple[int, Frame]]:
     """Several samplings of one video from ONE decoding pass: ``(i, frame)`` for each frame sampling ``i`` picks,
     in decoding order; each sampling ``(info_i, plan_i, until_s_i)`` picks exactly the frames
     ``iter_frames(info_i, plan_i)`` would (``info_i`` differs only in ``duration_s``, which spreads the samples),
-    up to ``until_s_i`` seconds if given. Animated images are decoded once per sampling (they are small)."""
+    up to ``until_s_i`` seconds if given. Animated images are decoded once per sampling (they are small).
+
+    ``finished(i)`` true: the caller needs no more frames of sampling ``i`` (its reader stopped early); they are
+    then neither converted nor yielded, and decoding stops once every sampling is finished."""
     path = Path(info.path)
     if info.container in IMAGE_CONTAINERS:
         for which, (sub_info, plan, until_s) in enumerate(samplings):
             for frame in _iter_animated_frames(path, sub_info, plan, limits):
-                if until_s is not None and frame.time_s > until_s:
+                if (until_s is not None and frame.time_s > until_s) or (finished is not None and finished(which)):
                     break
                 yield which, frame
         return
-    yield from _iter_av_multi(path, samplings)
+    yield from _iter_av_multi(path, samplings, finished)
 
 
 def _iter_av_multi(
-    path: Path, samplings: Sequence[tuple[MediaInfo, SamplingPlan, float | None]]
+    path: Path, samplings: Sequence[tuple[MediaInfo, SamplingPlan, float | None]],
+    finished: Callable[[int], bool] | None = None,
 ) -> Iterator[tuple[int, Frame]]:
     import av
 
@@ -133,7 +138,7 @@ def _iter_av_multi(
                 for which, (_sub_info, sub_plan, until_s) in enumerate(samplings):
                     if not open_[which]:
                         continue
-                    if until_s is not None and time_s > until_s:
+                    if (until_s is not None and time_s > until_s) or (finished is not None and finished(which)):
                         open_[which] = False
                         continue
                     if time_s + 1e-6 < next_ts[which]:

@@ -120,3 +120,21 @@ def test_the_same_clip_gets_the_same_finite_score_twice(clips: dict[str, Path]) 
 def test_without_its_model_it_abstains_and_says_why(clips: dict[str, Path], tmp_path: Path) -> None:
     result = _analyze(FaceVideoTemporalAnalyzer(model_path=tmp_path / "absent.json"), clips["face"])
     assert result.status is Status.ABSTAINED and "model missing" in (result.reason or "")
+
+
+def test_block_flicker_shared_per_frame_pair_equals_its_definition() -> None:
+    """``region_features`` computes each frame pair's block means once and each region's inside blocks once:
+    the mean absolute block average over the blocks wholly inside a region, checked block by block."""
+    rng = np.random.default_rng(5)
+    block = _face_temporal.BLOCK_PX
+    for shape in ((96, 132), (100, 75, 2)):
+        x = rng.normal(0, 10, shape).astype(np.float32)
+        mask = np.zeros(shape[:2], bool)
+        mask[10:70, 20:90] = True
+        wanted = [np.abs(x[y : y + block, c : c + block].mean(axis=(0, 1)))
+                  for y in range(0, shape[0] - block + 1, block) for c in range(0, shape[1] - block + 1, block)
+                  if mask[y : y + block, c : c + block].all()]
+        got = _face_temporal._abs_mean_inside(_face_temporal._blocks(x), _face_temporal._inside_blocks(mask))
+        assert got == pytest.approx(float(np.mean(wanted)), rel=1e-5)
+        assert got == _face_temporal._block_abs_mean(x, mask)
+    assert np.isnan(_face_temporal._block_abs_mean(x, np.zeros(x.shape[:2], bool)))

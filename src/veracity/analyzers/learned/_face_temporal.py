@@ -151,17 +151,25 @@ def _frames(rgb: Sequence[np.ndarray], box: Box) -> tuple[np.ndarray, np.ndarray
     return np.stack(greys), np.stack(chromas)
 
 
+def _blocks(a: np.ndarray) -> np.ndarray:
+    """Means of the whole ``BLOCK_PX`` squares of ``a`` (H×W or H×W×C)."""
+    h, w = a.shape[0] // BLOCK_PX * BLOCK_PX, a.shape[1] // BLOCK_PX * BLOCK_PX
+    return a[:h, :w].reshape(h // BLOCK_PX, BLOCK_PX, w // BLOCK_PX, BLOCK_PX, *a.shape[2:]).mean(axis=(1, 3))
+
+
+def _inside_blocks(mask: np.ndarray) -> np.ndarray:
+    """Which ``_blocks`` lie wholly inside ``mask``."""
+    return _blocks(mask.astype(np.float32)) > 0.999  # type: ignore[no-any-return]
+
+
+def _abs_mean_inside(blocks: np.ndarray, inside: np.ndarray) -> float:
+    return float(np.abs(blocks[inside]).mean()) if inside.any() else float("nan")
+
+
 def _block_abs_mean(x: np.ndarray, mask: np.ndarray) -> float:
-    """Mean absolute block average of ``x`` over the blocks lying wholly inside ``mask``."""
-    h, w = x.shape[0] // BLOCK_PX * BLOCK_PX, x.shape[1] // BLOCK_PX * BLOCK_PX
-
-    def blocks(a: np.ndarray) -> np.ndarray:
-        return a[:h, :w].reshape(h // BLOCK_PX, BLOCK_PX, w // BLOCK_PX, BLOCK_PX, *a.shape[2:]).mean(axis=(1, 3))
-
-    inside = blocks(mask[:h, :w].astype(np.float32)) > 0.999
-    if not inside.any():
-        return float("nan")
-    return float(np.abs(blocks(x)[inside]).mean())
+    """Mean absolute block average of ``x`` over the blocks lying wholly inside ``mask`` (``region_features``
+    computes each frame pair's blocks once and each region's inside blocks once per clip: the same values)."""
+    return _abs_mean_inside(_blocks(x), _inside_blocks(mask))
 
 
 def region_features(rgb: Sequence[np.ndarray], boxes: Sequence[Box | None]) -> tuple[np.ndarray, dict[str, float]]:
@@ -183,6 +191,7 @@ def region_features(rgb: Sequence[np.ndarray], boxes: Sequence[Box | None]) -> t
     if background.sum() < 0.05 * height * width:  # the face fills the frame: use the outer ring that is left
         background = ~_mask(_grow(box, 1.1), height, width) & border
     regions = {"face": face, "bg": background}
+    inside = {name: _inside_blocks(mask) for name, mask in regions.items()}
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)  # type: ignore[attr-defined]
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     series: dict[str, list[float]] = {f"{r}_{s}": [] for r in REGIONS for s in REGION_SERIES}
@@ -203,15 +212,17 @@ def region_features(rgb: Sequence[np.ndarray], boxes: Sequence[Box | None]) -> t
         hp_a = a - lowpass[t]
         plain = a - b
         chroma_res = chroma[t] - warped_chroma
+        residual_blocks, chroma_blocks = _blocks(residual), _blocks(chroma_res)
         for name, mask in regions.items():
             if not mask.any():
                 for s in ("hf_residual", "lf_flicker", "chroma_flicker", "warp_explained"):
                     series[f"{name}_{s}"].append(0.0)
                 continue
             series[f"{name}_hf_residual"].append(float(np.log((hp_res[mask].std() + 0.5) / (hp_a[mask].std() + 0.5))))
-            series[f"{name}_lf_flicker"].append(float(np.log(np.nan_to_num(_block_abs_mean(residual, mask)) + 0.1)))
+            series[f"{name}_lf_flicker"].append(
+                float(np.log(np.nan_to_num(_abs_mean_inside(residual_blocks, inside[name])) + 0.1)))
             series[f"{name}_chroma_flicker"].append(
-                float(np.log(np.nan_to_num(_block_abs_mean(chroma_res, mask)) + 0.1)))
+                float(np.log(np.nan_to_num(_abs_mean_inside(chroma_blocks, inside[name])) + 0.1)))
             series[f"{name}_warp_explained"].append(
                 float(np.log((residual[mask].std() + 1.0) / (plain[mask].std() + 1.0))))
         head_motion.append(np.median(flow[face], axis=0) / face_px * 100.0)
