@@ -7,7 +7,8 @@ loading included, as a user sees it), once with this checkout's code and once wi
 (checked out into a temporary `git worktree`, run with the same virtual environment through ``PYTHONPATH``);
 old and new alternate file by file, so load from other programs falls on both. Reported per file and code:
 wall seconds of the process, analysis seconds (the report's own ``seconds``: probe + analyzers + fusion; since
-the scanner loads its analyzers before a file's clock starts, the one-time loading is in the wall time only), peak
+the scanner loads its analyzers before a file's clock starts, the one-time loading is in the wall time only;
+the file's decoding, started before the loading, is counted from its start), peak
 RSS (the largest of any process under the command, the engine worker that analyses the file included:
 ``process_tree.run_watched``), CPU seconds summed over them (user + system: on a busy machine a steadier measure
 than wall time), the slowest analyzers, and the verdict.

@@ -279,3 +279,32 @@ def test_a_videos_analyzers_start_with_those_that_wait_least_for_the_decoding_pa
     planned = Scanner(Settings()).plan(media)
     order = [wait_rank(run.cls.info.shares) for run in _start_order([_Run(i, c) for i, c in enumerate(planned)], media)]
     assert order == sorted(order) and order[0] == 0 and order[-1] == 2 and 1 in order
+
+
+def test_a_files_decoding_starts_before_its_analyzers_load_and_counts_in_its_analysis_time() -> None:
+    """A picture is decoded while a worker's analyzers load for its first file (not once they are loaded); a
+    video's decoding pass starts at once; the time the decoding ran before the analyzers started is counted."""
+    import numpy as np
+
+    from veracity.media.image import load_rgb
+    from veracity.media.probe import probe
+    from veracity.scanner import _DecodeAhead
+
+    picture = probe(SAMPLES / "camera_photo.jpg")
+    idle = AnalysisContext(media=picture)
+    assert _DecodeAhead(idle, loading=False).seconds_before(time.perf_counter()) == 0.0
+    assert not idle.has("image.rgb")  # nothing to overlap: the analyzers decode when they ask
+    ctx = AnalysisContext(media=picture)
+    ahead = _DecodeAhead(ctx, loading=True)
+    deadline = time.perf_counter() + 60
+    while ahead.finished is None and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    assert ctx.has("image.rgb") and np.array_equal(ctx.image(), load_rgb(Path(picture.path)))
+    later = time.perf_counter() + 5
+    assert 0.0 < ahead.seconds_before(later) == ahead.finished - ahead.started  # type: ignore[operator]
+    clip = AnalysisContext(media=probe(SAMPLES / "moving_shapes.mp4"), expected=frozenset({"video.frames"}))
+    video_ahead = _DecodeAhead(clip, loading=False)
+    assert len(clip.cached("video.passes", list)) == 1 and video_ahead.finished is None
+    assert video_ahead.seconds_before(video_ahead.started + 2.0) == 2.0
+    assert [f.index for f in clip.frames()]
+    clip.close()

@@ -71,6 +71,39 @@ def _start_order(runs: list[_Run], media: MediaInfo) -> list[_Run]:
     return [k[-1] for k in sorted(keyed, key=lambda k: k[:3])]
 
 
+class _DecodeAhead:
+    """A file's first shared work, started before its analyzers load (``Scanner._load_planned``), so decoding
+    overlaps the loading a worker does for its first file, and a video's decoding overlaps the analyzers that
+    read none of it: a video's decoding pass (frames, clip, face tracks: ``_video_pass.start_pass``, always), a
+    picture's full-resolution decode (``ctx.image()``, while there is loading to overlap). Its values are the
+    ones the analyzers would have made (a failed decode is kept for them, as when they ask first).
+    ``seconds_before(t)``: how long it had run by ``t``, counted in the file's analysis time."""
+
+    def __init__(self, ctx: AnalysisContext, *, loading: bool) -> None:
+        self.started = time.perf_counter()
+        self.finished: float | None = self.started
+        if ctx.media.kind is MediaKind.VIDEO and ctx.expected:
+            from veracity.analyzers._video_pass import start_pass
+
+            self.finished = None  # the pass goes on alongside the analyzers
+            start_pass(ctx)
+        elif ctx.media.kind is MediaKind.IMAGE and loading:
+            self.finished = None
+            threading.Thread(target=self._decode, args=(ctx,), name="decode-ahead", daemon=True).start()
+
+    def _decode(self, ctx: AnalysisContext) -> None:
+        try:
+            ctx.image()
+        except Exception:  # noqa: BLE001, S110 - kept by the context for the analyzers that ask (or none asks)
+            pass
+        finally:
+            self.finished = time.perf_counter()
+
+    def seconds_before(self, until: float) -> float:
+        finished = self.finished
+        return max(0.0, min(until, finished if finished is not None else until) - self.started)
+
+
 class Scanner:
     """Keeps loaded analyzers between files, so weights load once per batch.
 
@@ -132,15 +165,13 @@ class Scanner:
         media = probe(path, self.settings.limits)
         planned = self.plan(media)
         probed_s = time.perf_counter() - started
-        self._load_planned(planned)  # once per worker: not part of this file's analysis time
-        started = time.perf_counter() - probed_s
         shares = frozenset().union(*(cls.info.shares for cls in planned))
         ctx = AnalysisContext(media=media, settings=self.settings, expected=shares)
         try:
-            if media.kind is MediaKind.VIDEO:
-                from veracity.analyzers._video_pass import start_pass
-
-                start_pass(ctx)  # decoding starts now, alongside the analyzers that read none of it
+            ahead = _DecodeAhead(ctx, loading=self._needs_loading(planned))
+            self._load_planned(planned)  # once per worker: not part of this file's analysis time...
+            loaded = time.perf_counter()
+            started = loaded - probed_s - ahead.seconds_before(loaded)  # ...but the decoding that overlapped it is
             results = self._run_all(str(path), planned, media, ctx, notify)
         finally:
             ctx.close()
@@ -258,6 +289,9 @@ class Scanner:
                 analyzer.load()
                 self._loaded[cls.info.id] = analyzer
             return analyzer
+
+    def _needs_loading(self, planned: list[type[Analyzer]]) -> bool:
+        return any(cls.info.id not in self._loaded for cls in planned)
 
     def _load_planned(self, planned: list[type[Analyzer]]) -> None:
         """Load the planned analyzers not loaded yet (weights, model sessions, detector graphs), concurrently, before

@@ -67,6 +67,9 @@ def check(
         "report whether the verdict holds.")] = False,
 ) -> None:
     """Analyze files and print a verdict with its evidence."""
+    from veracity.engine._start import warm_up
+
+    warm_up()  # files are analysed in worker processes: their fork server imports Veracity while this one reads on
     from veracity.cli._check import run_check
 
     code = run_check(
