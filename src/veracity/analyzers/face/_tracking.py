@@ -248,7 +248,8 @@ def load_face_tracking() -> None:
     """Import MediaPipe and OpenCV and start (then close) a face detector and mesh, once per process, for the
     ``load`` of every analyzer that reads face tracks: the first start costs ~0.6 s (imports, TFLite models), and
     the face analyzers load side by side. The graphs are not kept: their native threads log to stderr after the
-    log filter is gone (``veracity._native_logs``)."""
+    log filter is gone (``veracity._native_logs``). OpenCV's RGB→Lab conversion, which the blending hook runs on
+    every face, builds its tables on first use (~0.1 s): that happens here too, not on a file's first face."""
     global _warmed
     from veracity._native_logs import filtered_native_logs
 
@@ -257,6 +258,9 @@ def load_face_tracking() -> None:
             return
         with filtered_native_logs():
             _Tracker(TrackingParams(), {}).close()
+        import cv2
+
+        cv2.cvtColor(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_RGB2LAB)
         _warmed = True
 
 
