@@ -46,10 +46,18 @@ C_GRID = (0.0003, 0.001, 0.003, 0.01, 0.03)
 class Design:
     name: str
     spread: bool  # add the per-patch standard deviation to the mean
+    ae_weight: float = 0.0  # > 0: aligned latent-autoencoder pairs of the reals (view ``ae``); each twin weighs this
+    #                         much as one fake file of the corpus (its real member joins its file's pictures)
 
 
-DESIGNS = {"mean": Design("mean", spread=False), "mean+spread": Design("mean+spread", spread=True)}
+DESIGNS = {"mean": Design("mean", spread=False), "mean+spread": Design("mean+spread", spread=True),
+           "mean+ae_pairs": Design("mean+ae_pairs", spread=False, ae_weight=1.0),
+           "mean+ae_pairs_light": Design("mean+ae_pairs_light", spread=False, ae_weight=0.25)}
 CHOSEN = "mean"  # train -> visible, plain / laundered image AUC: mean 0.70 / 0.73, mean+spread 0.67 / 0.68
+# Issue 13's aligned-pairs idea, declared before any figure (2026-12-08): the shipped design against the same design
+# trained with TAEF2 pairs at full and at a quarter weight; chosen by the mean train -> unseen AUC over plain /
+# laundered / neutral of the image and video categories (a selection figure).
+CANDIDATES = ("mean", "mean+ae_pairs", "mean+ae_pairs_light")
 
 
 def picture_vector(patches: np.ndarray, design: Design) -> np.ndarray:
@@ -70,18 +78,30 @@ class Data:
     group: list[str]
 
 
+AE_SUFFIX = "#ae"  # key of a real file's autoencoded twins: "<file key>#ae" (same group, so the same folds)
+
+
 def training_pictures(rows: Sequence[Row], design: Design, tag: str) -> Data:
     xs, ys, ws, keys, groups = [], [], [], [], []
     for row in rows:
         pictures = []
         for view in picture_views.wanted_views(row, ["aug"]):
             pictures += picture_views.load_view(row, view, tag) or []
-        for patches in pictures:
-            xs.append(picture_vector(patches, design))
-            ys.append(row.y)
-            ws.append(1.0 / len(pictures))
-            keys.append(row.key)
-            groups.append(row.group)
+        members: list[tuple[int, float, str, list[np.ndarray]]] = []
+        if design.ae_weight and picture_views.wanted_views(row, ["ae"]):
+            pairs = picture_views.load_view(row, "ae", tag)
+            if pairs is None:
+                raise RuntimeError(f"{row.key}: autoencoder pairs not extracted (picture_views --views ae)")
+            pictures += pairs[0::2]
+            members.append((1, design.ae_weight, row.key + AE_SUFFIX, pairs[1::2]))
+        members.insert(0, (row.y, 1.0, row.key, pictures))
+        for label, weight, key, member in members:
+            for patches in member:
+                xs.append(picture_vector(patches, design))
+                ys.append(label)
+                ws.append(weight / len(member))
+                keys.append(key)
+                groups.append(row.group)
     y = np.asarray(ys)
     w = np.asarray(ws)
     for label in (0, 1):  # each file weighs the same within its class, both classes the same
@@ -130,7 +150,7 @@ def oof_logits(rows: Sequence[Row], data: Data, c: float, design: Design, tag: s
     members = grouped_folds([r.group for r in rows], folds)
     for test in members:
         held = {rows[int(i)].key for i in test}
-        train = np.array([k not in held for k in data.key])
+        train = np.array([k.removesuffix(AE_SUFFIX) not in held for k in data.key])
         probe = fit_probe(_subset(data, train), c)
         for key in held:
             row = row_of[key]
@@ -250,7 +270,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m training.ai_image", description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--design", choices=sorted(DESIGNS), default=CHOSEN)
-    parser.add_argument("--choose", action="store_true", help="score every design train → unseen and stop")
+    parser.add_argument("--choose", action="store_true",
+                        help="score every candidate design train → unseen (score files under build/protocol/choose/) "
+                             "and stop")
+    parser.add_argument("--choose-cv", action="store_true", help="with --choose: grouped CV of every candidate too")
+    parser.add_argument("--taef2", type=Path, default=None,
+                        help="TAEF2's weights for the autoencoder-pair designs: a clone of madebyollin/taesd (read at "
+                             "commit 5cccb12) or a folder holding taef2_encoder.pth and taef2_decoder.pth "
+                             "(default: $VERACITY_TAESD, else .mirror/madebyollin+taesd/repo next to the repository)")
     parser.add_argument("--c", type=float, default=None, help="skip the regularisation search")
     parser.add_argument("--skip-extract", action="store_true")
     parser.add_argument("--out", type=Path, default=MODELS_DIR / MODEL_FILE)
@@ -261,13 +288,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     train_dir, unseen_dir = corpora.from_arguments(args)
     rows = read_both(train_dir, unseen_dir, categories=SCORED)
     started = time.perf_counter()
+    designs = list(CANDIDATES) if args.choose else [args.design]
+    pairs = any(DESIGNS[name].ae_weight for name in designs)
+    if pairs:
+        _locate_taef2(args.taef2)
     if not args.skip_extract:
-        picture_views.run([r for r in rows if r.category in FITTED], ["aug"], args.jobs)
+        picture_views.run([r for r in rows if r.category in FITTED], ["aug", *(["ae"] if pairs else [])], args.jobs)
         picture_views.run(rows, list(protocol.VARIANTS), args.jobs)
     tag = picture_views.code_tag()
     train_rows = [r for r in rows if r.corpus == "train"]
     unseen_rows = [r for r in rows if r.corpus == "unseen"]
-    designs = sorted(DESIGNS) if args.choose else [args.design]
     for name in designs:
         design = DESIGNS[name]
         c, c_figures = (args.c, {}) if args.c else choose_c(train_rows, design, tag)
@@ -276,6 +306,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         unseen = score_views(fitted, unseen_rows, protocol.VARIANTS, design, tag)
         if args.choose:
             _print_figures(name, unseen, unseen_rows)
+            cv = grouped_cv(rows, protocol.VARIANTS, design, tag, c) if args.choose_cv else {}
+            protocol.write_scores(ANALYZER_ID, unseen=unseen, grouped_cv=cv, meta={"design": name, "c": c},
+                                  out_dir=protocol.PROTOCOL_DIR / "choose" / name)
             continue
         cv = grouped_cv(rows, protocol.VARIANTS, design, tag, c)
         protocol.write_scores(ANALYZER_ID, unseen=unseen, grouped_cv=cv,
@@ -289,6 +322,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         write_model_card(rows, {"design": name, "c": c, "c_grouped_cv_train": c_figures}, args.baseline,
                          time.perf_counter() - started)
         print(f"wrote {args.out} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def _locate_taef2(source: Path | None) -> None:
+    """Check TAEF2's weights before any work (a clear ``WeightsMissing`` otherwise) and hand their place to the
+    feature workers (``$VERACITY_TAESD``)."""
+    import os
+
+    from training.manipulations import latent_autoencoder
+
+    where = source if source is not None else latent_autoencoder.default_source()
+    latent_autoencoder.read_weights(where)
+    os.environ[latent_autoencoder.ENV] = str(where.resolve())
 
 
 def write_model_card(rows: Sequence[Row], meta: dict[str, Any], baseline: Path | None, seconds: float) -> None:

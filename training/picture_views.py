@@ -6,7 +6,11 @@ A *view* is one picture (or one clip's frames) as the model sees it:
   ``TRAIN_FRAMES`` frames of a video clip — training material, drawn the same way for both classes;
 - ``plain`` / ``laundered`` / ``neutral``: the protocol's copies of the file, read exactly as the analyzer reads
   them (a still: ``IMAGE_PATCHES`` native patches; a clip: ``VIDEO_FRAMES`` frames of the default profile's
-  sampling, ``FRAME_PATCHES`` patches each).
+  sampling, ``FRAME_PATCHES`` patches each);
+- ``ae`` (real files only): aligned pairs from a latent autoencoder (``training.manipulations.latent_autoencoder``,
+  TAEF2): a crop of at most ``AE_MAX_SIDE`` px of the still (of a clip: its middle training frame) and that crop
+  encoded and decoded, both members then damaged ``IMAGE_AUGS`` (clip: ``FRAME_AUGS``) times with the *same* draw
+  of ``random_picture_damage``. Stored alternately: even pictures the real member, odd ones its twin.
 
 Each view is stored as its per-patch trunk features (``patches x 1768`` float16, one array per picture) under
 ``~/.cache/veracity/features/`` keyed by the file's sha256, the view and a hash of the code that makes it.
@@ -34,6 +38,7 @@ FRAME_AUGS = 2  # per training frame of a clip
 TRAIN_FRAMES = 3  # frames of a clip used as training pictures
 SEED = 20261
 CACHE = Path.home() / ".cache" / "veracity" / "features"
+AE_MAX_SIDE = 512  # the autoencoder's crop (CPU time: ~3-8 s per 512² crop on one core here)
 
 
 def code_tag() -> str:
@@ -48,8 +53,17 @@ def code_tag() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 
 
+def ae_tag(tag: str) -> str:
+    """``code_tag`` plus the autoencoder's code and weights (pinned by sha256 in that code) and the pair recipe."""
+    from training.manipulations import latent_autoencoder
+
+    parts = [tag, inspect.getsource(latent_autoencoder), inspect.getsource(ae_pairs), str(AE_MAX_SIDE)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
+
 def cache_path(row: Row, view: str, tag: str) -> Path:
-    return CACHE / f"ai_image-{tag}" / row.manifest.sha256[:2] / f"{row.manifest.sha256}-{view.replace(':', '_')}.npz"
+    folder = f"ai_image_ae-{ae_tag(tag)}" if view == "ae" else f"ai_image-{tag}"
+    return CACHE / folder / row.manifest.sha256[:2] / f"{row.manifest.sha256}-{view.replace(':', '_')}.npz"
 
 
 def wanted_views(row: Row, views: Sequence[str]) -> list[str]:
@@ -59,6 +73,9 @@ def wanted_views(row: Row, views: Sequence[str]) -> list[str]:
             if row.category in ("image", "video"):
                 count = IMAGE_AUGS if row.category == "image" else FRAME_AUGS
                 out += [f"aug:{i}" for i in range(count)]
+        elif view == "ae":
+            if row.category in ("image", "video") and row.y == 0:
+                out.append(view)
         else:
             out.append(view)
     return out
@@ -81,6 +98,10 @@ def view_pictures(row: Row, view: str) -> list[tuple[np.ndarray, int]]:
     from veracity.media.image import load_rgb
 
     still = row.kind == "image"
+    if view == "ae":
+        sources = [load_rgb(row.path)] if still else analyzer_frames(row.path, TRAIN_FRAMES)[1:2]
+        count = IMAGE_AUGS if still else FRAME_AUGS
+        return [(p, IMAGE_PATCHES) for rgb in sources for p in ae_pairs(rgb, row.manifest.sha256, count)]
     if view.startswith("aug:"):
         i = int(view.split(":")[1])
         rng = np.random.default_rng([SEED, int(row.manifest.sha256[:12], 16), i])
@@ -90,6 +111,24 @@ def view_pictures(row: Row, view: str) -> list[tuple[np.ndarray, int]]:
     if still:
         return [(load_rgb(path), IMAGE_PATCHES)]
     return [(rgb, FRAME_PATCHES) for rgb in analyzer_frames(path, VIDEO_FRAMES)]
+
+
+def ae_pairs(rgb: np.ndarray, sha256: str, count: int) -> list[np.ndarray]:
+    """``count`` aligned (real, autoencoded) pairs of one picture, flattened: [real, twin, real, twin, ...]. The
+    crop and each damage are drawn from the file's sha256, the same damage for both members of a pair."""
+    from training.manipulations import latent_autoencoder
+    from veracity.media.damage import random_picture_damage
+
+    seed = int(sha256[:12], 16)
+    crop = latent_autoencoder.random_crop(rgb, np.random.default_rng([SEED, seed, 9001]), AE_MAX_SIDE)
+    h, w = (crop.shape[0] // 8) * 8, (crop.shape[1] // 8) * 8
+    real = np.ascontiguousarray(crop[:h, :w, :3])
+    twin = latent_autoencoder.cached()(real)
+    out = []
+    for i in range(count):
+        for member in (real, twin):
+            out.append(random_picture_damage(member, np.random.default_rng([SEED, seed, 9100 + i])))
+    return out
 
 
 def variant_file(path: Path, variant: str) -> Path:
@@ -149,6 +188,13 @@ def one_thread() -> None:
 
     os.environ["OMP_NUM_THREADS"] = "1"
     from veracity.analyzers.learned import trunk
+
+    try:
+        import torch
+    except ImportError:  # torch only serves the autoencoder views
+        pass
+    else:
+        torch.set_num_threads(1)
 
     trunk.THREADS = 1
 
