@@ -14,7 +14,9 @@ picture_views``): format, size, aspect ratio, resampling and compression carry n
 
 Protocol (``training/README.md``): fitted on corpus-train only → scored on the visible corpus, plain / laundered /
 neutral (``unseen``); grouped 5-fold CV by source over both corpora (``grouped_cv``); the shipped model
-(``ai_image_v2.json``) is refitted on both corpora.
+(``ai_image_v2.json``) is refitted on both corpora. ``--choose`` scores the declared ``CANDIDATES``; the rounds tried
+and their figures are in ``ai_image_candidates.md`` (copied into the card). Designs with latent-autoencoder pairs
+(``Design.ae_weight``) need TAEF2's weights (``--taef2``, ``training.manipulations.latent_autoencoder``).
 """
 
 from __future__ import annotations
@@ -274,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="score every candidate design train → unseen (score files under build/protocol/choose/) "
                              "and stop")
     parser.add_argument("--choose-cv", action="store_true", help="with --choose: grouped CV of every candidate too")
+    parser.add_argument("--candidates", nargs="+", choices=sorted(DESIGNS), default=list(CANDIDATES),
+                        help="with --choose: the designs to score (default: the declared candidates)")
     parser.add_argument("--taef2", type=Path, default=None,
                         help="TAEF2's weights for the autoencoder-pair designs: a clone of madebyollin/taesd (read at "
                              "commit 5cccb12) or a folder holding taef2_encoder.pth and taef2_decoder.pth "
@@ -288,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     train_dir, unseen_dir = corpora.from_arguments(args)
     rows = read_both(train_dir, unseen_dir, categories=SCORED)
     started = time.perf_counter()
-    designs = list(CANDIDATES) if args.choose else [args.design]
+    designs = list(args.candidates) if args.choose else [args.design]
     pairs = any(DESIGNS[name].ae_weight for name in designs)
     if pairs:
         _locate_taef2(args.taef2)
@@ -340,6 +344,7 @@ def write_model_card(rows: Sequence[Row], meta: dict[str, Any], baseline: Path |
     """Card and metrics of the shipped model from the score file this run wrote (and the old model's, if given)."""
     from training import cards, protocol
 
+    rounds = (Path(__file__).with_name("ai_image_candidates.md")).read_text(encoding="utf-8").strip()
     figures, old = cards.protocol_figures(ANALYZER_ID, rows, meta, baseline, seconds, "ai_image_v1, colour statistics")
     cards.write_metrics(MODELS_DIR / MODEL_FILE.replace(".json", ".metrics.json"), figures)
     size = (MODELS_DIR / MODEL_FILE).stat().st_size
@@ -379,6 +384,7 @@ def write_model_card(rows: Sequence[Row], meta: dict[str, Any], baseline: Path |
             "compression, screenshots and heavy resizing erase what it reads. Generators and cameras absent "
             "from both corpora may score anywhere.",
         ],
+        "Candidates tried": rounds,
     })
 
 
