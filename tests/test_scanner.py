@@ -266,7 +266,7 @@ def test_a_load_past_the_time_limit_times_out_its_analyzer_only(with_loading_ana
     assert _LOADS == ["test.hanging_load"]  # its run waited for the load under way instead of starting another
 
 
-def test_a_videos_analyzers_start_with_those_that_wait_least_for_the_decoding_pass() -> None:
+def test_analyzers_start_in_an_order_that_keeps_the_threads_busy() -> None:
     """The pass decodes from the moment the analysis starts: the threads first take analyzers that read none of
     it, then those reading only its early clip, and last those waiting for frames or face tracks."""
     from veracity.analyzers._video_pass import wait_rank
@@ -279,6 +279,12 @@ def test_a_videos_analyzers_start_with_those_that_wait_least_for_the_decoding_pa
     planned = Scanner(Settings()).plan(media)
     order = [wait_rank(run.cls.info.shares) for run in _start_order([_Run(i, c) for i, c in enumerate(planned)], media)]
     assert order == sorted(order) and order[0] == 0 and order[-1] == 2 and 1 in order
+    picture = probe(SAMPLES / "camera_photo.jpg")  # no pass: the costlier analyzers first, families in turn
+    runs = _start_order([_Run(i, c) for i, c in enumerate(Scanner(Settings()).plan(picture))], picture)
+    costs = [run.cls.info.cost for run in runs]
+    assert costs == sorted(costs, reverse=True) and costs[0] > costs[-1]
+    first_family = [run.cls.info.id.split(".")[0] for run in runs if run.cls.info.cost == costs[0]]
+    assert first_family[0] != first_family[1]
 
 
 def test_a_files_decoding_starts_before_its_analyzers_load_and_counts_in_its_analysis_time() -> None:

@@ -57,18 +57,20 @@ def _start_order(runs: list[_Run], media: MediaInfo) -> list[_Run]:
     """Start order. For a video, analyzers that read nothing of the decoding pass come first, then those reading
     only its early products (the clip), then those waiting for the whole pass (frames, face tracks)
     (``_video_pass.wait_rank``): the threads work while the pass decodes instead of waiting for it. Within that,
-    one analyzer of each family (``face``, ``learned``, ``audio``…) in turn, so the threads are not all taken by
-    analyzers of one family waiting for the same shared work (e.g. a still image's face tracks)."""
+    the costlier analyzers (``AnalyzerInfo.cost``) first, as in longest-first scheduling, so the file does not
+    wait at the end for one long analyzer started last; and one analyzer of each family (``face``, ``learned``,
+    ``audio``…) in turn, so the threads are not all taken by analyzers of one family waiting for the same shared
+    work (e.g. a still image's face tracks)."""
     from veracity.analyzers._video_pass import wait_rank
 
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, int], int] = {}
     keyed = []
     for run in runs:
         family = run.cls.info.id.split(".")[0]
         rank = wait_rank(run.cls.info.shares) if media.kind is MediaKind.VIDEO else 0
-        keyed.append((rank, seen.get(family, 0), run.position, run))
-        seen[family] = seen.get(family, 0) + 1
-    return [k[-1] for k in sorted(keyed, key=lambda k: k[:3])]
+        keyed.append((rank, -run.cls.info.cost, seen.get((family, run.cls.info.cost), 0), run.position, run))
+        seen[(family, run.cls.info.cost)] = seen.get((family, run.cls.info.cost), 0) + 1
+    return [k[-1] for k in sorted(keyed, key=lambda k: k[:4])]
 
 
 class _DecodeAhead:
