@@ -59,7 +59,14 @@ def test_the_seam_calibration_leaves_whole_face_renders_out() -> None:
 
 
 def test_the_choice_takes_the_lowest_log_loss_and_breaks_near_ties_on_real_false_positives() -> None:
-    assert choose({"a": {"log_loss": 0.60, "real_fpr": 0.3}, "b": {"log_loss": 0.65, "real_fpr": 0.0}}) == "a"
-    assert choose({"a": {"log_loss": 0.600, "real_fpr": 0.3}, "b": {"log_loss": 0.605, "real_fpr": 0.1}}) == "b"
+    assert choose({"a": {"log_loss": 0.60, "real_fpr": 0.03}, "b": {"log_loss": 0.65, "real_fpr": 0.0}}) == "a"
+    assert choose({"a": {"log_loss": 0.600, "real_fpr": 0.03}, "b": {"log_loss": 0.605, "real_fpr": 0.01}}) == "b"
     with pytest.raises(ValueError):
         choose({})
+
+
+def test_a_calibration_that_accuses_real_faces_alone_is_not_eligible_however_good_its_log_loss() -> None:
+    figures = {"sharp": {"log_loss": 0.55, "real_fpr": 0.26}, "constant": {"log_loss": 0.693, "real_fpr": 0.0}}
+    assert choose(figures) == "constant"
+    figures["sharp"]["real_fpr"] = 0.04
+    assert choose(figures) == "sharp"
