@@ -1,6 +1,7 @@
 """Train the calibrated fusion (``fusion_v1``) that turns analyzer outputs into one honest probability.
 
     .venv/bin/python -m training.fusion [--workers 2] [--protocol build/protocol]
+        [--train-bench-dir build/fusion/train --kinds video video+face]
 
 The fusion is fitted and its band chosen on **train → unseen** scores (``training/README.md``'s protocol), so that
 ``p_synthetic`` and the band mean what they say on media from sources no model has seen:
@@ -14,6 +15,16 @@ The fusion is fitted and its band chosen on **train → unseen** scores (``train
   their trainers wrote to ``build/protocol/<analyzer id>.json``: each visible-corpus copy scored by the model
   fitted on corpus-train alone. A learned analyzer without such a file is dropped (its bench score would be
   in-sample for the shipped model, which is also fitted on the visible corpus).
+- ``--train-bench-dir DIR`` adds corpus-train's ``TRAIN_CATEGORIES`` files (``DIR/bench-<variant>.json``, the same
+  bench runs over ``../corpus-train``, made when missing): 36 visible sources are too few to fit the video kinds'
+  weights and band (their real false positives on other sources ran at 9–19 % where the visible out-of-fold figure
+  said ≤ 5 %). Then every row of both corpora takes its learned analyzers' **grouped-CV** scores
+  (``ScoreFile.grouped_cv``: each file scored by the model refitted without its source's fold, folds by source over
+  both corpora), one rule for all rows: corpus-train's files are in-sample for every shipped learned model, so
+  neither corpus's bench scores of them can be used, and train → unseen scores exist for the visible corpus only.
+  ``--kinds`` refits only the kinds named and keeps the others as they are in ``--keep-from`` (the image and audio
+  kinds, which have no corpus-train rows); ``--compare FILE`` applies another model file (e.g. main's) to the same
+  rows for the "before" figures.
 - files settled by decisive provenance never reach the fusion, so they are left out.
 
 Model, one per media kind, split by whether a face was analysed (image, image+face, video, video+face, audio):
@@ -26,13 +37,14 @@ of fold are no evidence, never a flipped reading).
 
 Which analyzers get a weight is decided by a rule fixed before the fit (``select``): an analyzer keeps a weight only
 if leaving it out makes the kind's out-of-fold log-loss worse by more than ``MIN_GAIN``, removed backward one at a
-time. An analyzer whose train → unseen score is constant, or that reads backwards on unseen sources, earns nothing
-out of fold and gets 0. A data-fitted analyzer that judges a kind's files at run time but has no train → unseen score
-there gets 0 too. Both are written into the model file as 0, so the run-time fusion never falls back to their
-declared weight; the shipped file is exactly what this script writes.
+time. An analyzer whose train → unseen score is constant (it then gets no score at all, ``learned_scores``), or that
+reads backwards on unseen sources, earns nothing out of fold and gets 0. A data-fitted analyzer that judges a kind's
+files at run time but has no protocol score there gets 0 too. Both are written into the model file as 0, so the
+run-time fusion never falls back to their declared weight; the shipped file is exactly what this script writes.
 
-Split: leave-one-source-out within the visible corpus, a source being a repository's real files or one generator's
-fakes from it (MANIFEST ``source_repo``, ``generator``); all three copies of a file sit in the same fold.
+Split: leave-one-source-out over the corpora fitted, a source being a repository (MANIFEST ``source_repo``: its real
+files and its fakes are held out together, so a fold never splits a repository); all copies of a file sit in the same
+fold. With corpus-train's rows this is the fused verdict's grouped CV by source over both corpora.
 The out-of-fold probabilities give the metrics and the inconclusive band. Its upper edge is the lowest threshold at
 which real files stay at or under 5 % false positives **in every category and variant** of the kind (cells with at
 least ``MIN_CATEGORY_REALS`` real copies) and overall, and nine in ten files above it are fakes;
@@ -56,7 +68,7 @@ import numpy as np
 from training import metrics
 from training.calibration import fit_platt
 from training.cards import record_sha256
-from training.corpora import REPO, default_corpus, split_key
+from training.corpora import CORPORA, REPO, CorpusName, default_corpus, split_key
 from training.protocol import PROTOCOL_DIR, VARIANTS, read_scores
 from veracity.fusion.v1 import model_key
 
@@ -71,6 +83,7 @@ MIN_CATEGORY_REALS = 10
 MIN_PRECISION = 0.9
 MIN_GAIN = 0.001  # nats of out-of-fold log-loss an analyzer must earn to keep a weight (``select``)
 BENCH_FLAGS = {"plain": [], "laundered": ["--launder", "platform"], "neutral": ["--launder", "neutral"]}
+TRAIN_CATEGORIES = ("video", "face_video")  # corpus-train's categories the video kinds are fitted on
 SINGLE_COLUMNS = [(v, c) for c in ("image", "video", "face_video", "audio") for v in VARIANTS]
 
 
@@ -85,6 +98,7 @@ class Row:
     label: int
     p_by_analyzer: dict[str, float] = field(default_factory=dict)
     judged_by: frozenset[str] = frozenset()  # every analyzer that judged the copy in the bench run (learned too)
+    corpus: CorpusName = "unseen"  # which corpus the file is from (``training.corpora``)
 
 
 def logit(p: float) -> float:
@@ -115,70 +129,132 @@ def merge_rescored(items: list[dict[str, Any]], rescored: dict[str, Any]) -> lis
     return merged
 
 
-def load_rows(bench_runs: dict[str, Path], protocol_dir: Path,
-              rescored: dict[str, Path] | None = None) -> tuple[list[Row], list[str], dict[str, int]]:
-    """Rows of every variant; learned analyzers' scores come only from their train → unseen score files.
-    ``rescored``: per variant, a bench run of some analyzers that replaces theirs (``merge_rescored``).
-
-    A copy is left out (counted per variant in the third result) when a learned analyzer judged it in the bench run,
-    its score file covers the copy's category, but holds no score for this copy: the trainer did not measure it
-    (e.g. laundered face clips measured on a subset), and fitting on it without that evidence would misstate what
-    the analyzers say at run time. A learned analyzer whose score file does not cover a category is treated as not
-    judging that category's files (``train_kind`` then gives it weight 0 where it has no evidence).
-    The model kind is the one the run-time fusion picks: from every analyzer that judged the copy."""
-    unseen: dict[str, dict[str, dict[str, float]]] = {}
+def learned_scores(protocol_dir: Path, source: str) -> tuple[dict[str, dict[str, dict[str, float]]], list[str]]:
+    """Per data-fitted analyzer with a score file, its ``source`` scores (``"unseen"``: train → unseen, visible-corpus
+    keys only; ``"grouped_cv"``: folds by source over both corpora), variant -> key -> p; and the analyzers whose train
+    → unseen scores are one constant in every variant (a design calibrated to a constant: its output carries no
+    evidence at run time, so its grouped-CV refits, which may vary, must not earn it a weight)."""
+    scores: dict[str, dict[str, dict[str, float]]] = {}
+    constant = []
     for path in sorted(protocol_dir.glob("*.json")):
         score_file = read_scores(path)
-        if is_learned(score_file.analyzer):
-            unseen[score_file.analyzer] = score_file.unseen
+        if not is_learned(score_file.analyzer):
+            continue
+        scores[score_file.analyzer] = score_file.unseen if source == "unseen" else score_file.grouped_cv
+        values = [p for by_key in score_file.unseen.values() for p in by_key.values()]
+        if len(values) > 1 and len(set(values)) == 1:
+            constant.append(score_file.analyzer)
+    return scores, constant
+
+
+def load_rows(bench_runs: dict[str, Path], protocol_dir: Path, rescored: dict[str, Path] | None = None,
+              train_runs: dict[str, Path] | None = None) -> tuple[list[Row], list[str], dict[str, int]]:
+    """Rows of every variant of the visible corpus (``bench_runs``) and, with ``train_runs``, of corpus-train; learned
+    analyzers' scores come only from their protocol score files, never from a bench run: train → unseen scores
+    (``ScoreFile.unseen``) when the visible corpus alone is fitted, grouped-CV scores (``ScoreFile.grouped_cv``, folds
+    by source over both corpora) for every row of both corpora when corpus-train is added — one rule per fit.
+    ``rescored``: per variant, a bench run of some analyzers that replaces theirs in ``bench_runs``
+    (``merge_rescored``).
+
+    A learned analyzer's scores are read per cell (corpus, variant, category): where its score file holds no score
+    in a cell, it is treated as not judging that cell's copies (``train_kind`` then gives it weight 0 where it has no
+    evidence at all). Where it holds some, a copy the analyzer judged in the bench run but without a score is left
+    out (counted per variant in the third result; ``"train <variant>"`` for corpus-train): the trainer did not
+    measure it, and fitting on it without that evidence would misstate what the analyzers say at run time. An
+    analyzer whose train → unseen scores are constant gets no score anywhere (``learned_scores``).
+    The model kind is the one the run-time fusion picks: from every analyzer that judged the copy."""
+    scores, constant = learned_scores(protocol_dir, "grouped_cv" if train_runs else "unseen")
+    for analyzer_id in constant:
+        scores[analyzer_id] = {}
+    rows, left_out = _corpus_rows("unseen", bench_runs, rescored, scores)
+    if train_runs:
+        train_rows, train_left_out = _corpus_rows("train", train_runs, None, scores)
+        rows += train_rows
+        left_out.update({f"train {v}": n for v, n in train_left_out.items()})
+    return rows, sorted(scores), left_out
+
+
+def _corpus_rows(corpus: CorpusName, bench_runs: dict[str, Path], rescored: dict[str, Path] | None,
+                 scores: dict[str, dict[str, dict[str, float]]]) -> tuple[list[Row], dict[str, int]]:
     items = {variant: json.loads(run.read_text(encoding="utf-8"))["items"] for variant, run in bench_runs.items()}
     for variant, run in (rescored or {}).items():
         items[variant] = merge_rescored(items[variant], json.loads(run.read_text(encoding="utf-8")))
     category_of = {item["path"]: item["category"] for run in items.values() for item in run}
-    covers = {a: {category_of.get(split_key(k)[1]) for by_key in v.values() for k in by_key} for a, v in unseen.items()}
+    covers = {a: {(variant, category_of.get(path)) for variant, by_key in v.items() for key in by_key
+                  for source, path in [split_key(key)] if source == corpus} for a, v in scores.items()}
     rows, left_out = [], dict.fromkeys(bench_runs, 0)
     for variant, run_items in items.items():
         for item in run_items:
             if item["label"] not in ("real", "fake") or item["error"] or item["verdict_method"].startswith("decisive"):
                 continue
             judged_by = frozenset(a for a, p in item["analyzers"].items() if p is not None)
-            scores = {a: float(item["analyzers"][a]) for a in judged_by if not is_learned(a)}
+            p_by_analyzer = {a: float(item["analyzers"][a]) for a in judged_by if not is_learned(a)}
             unmeasured = False
-            for analyzer_id, by_variant in unseen.items():
-                p = by_variant.get(variant, {}).get(f"unseen:{item['path']}")
+            for analyzer_id, by_variant in scores.items():
+                p = by_variant.get(variant, {}).get(f"{corpus}:{item['path']}")
                 if p is not None:
-                    scores[analyzer_id] = float(p)
-                elif analyzer_id in judged_by and item["category"] in covers[analyzer_id]:
+                    p_by_analyzer[analyzer_id] = float(p)
+                elif analyzer_id in judged_by and (variant, item["category"]) in covers[analyzer_id]:
                     unmeasured = True
             if unmeasured:
                 left_out[variant] += 1
                 continue
             rows.append(Row(
                 path=item["path"], variant=variant, kind=model_key(item["media_kind"], judged_by),
-                category=item["category"], generator=item["generator"] or "", group=_group(item),
-                label=int(item["label"] == "fake"), p_by_analyzer=scores, judged_by=judged_by,
+                category=item["category"], generator=item["generator"] or "", group=item["source_repo"] or item["path"],
+                label=int(item["label"] == "fake"), p_by_analyzer=p_by_analyzer, judged_by=judged_by, corpus=corpus,
             ))
-    return rows, sorted(unseen), left_out
+    return rows, left_out
 
 
 def bench_analyzer_ids() -> list[str]:
-    """The default profile's analyzers, less the data-fitted ones (their train → unseen scores are used instead)."""
+    """The default profile's analyzers, less the data-fitted ones (their protocol scores are used instead) except
+    those that declare face evidence: whether they judged a copy decides its model kind (``model_key``), as at run
+    time; their bench scores are never read."""
     from veracity.analyzers import registry
     from veracity.config import Profile
+    from veracity.fusion import _explain
 
-    return sorted(cls.info.id for cls in registry.for_profile(Profile.DEFAULT) if not is_learned(cls.info.id))
+    return sorted(cls.info.id for cls in registry.for_profile(Profile.DEFAULT)
+                  if not is_learned(cls.info.id) or "face" in _explain.evidence_of(cls.info.id))
 
 
-def run_bench(corpus: Path, out: Path, variant: str, workers: int) -> None:
+def run_bench(corpus: Path, out: Path, variant: str, workers: int, categories: tuple[str, ...] = ()) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "veracity", "bench", str(corpus), *BENCH_FLAGS[variant], "--workers",
-               str(workers), "--analyzers", ",".join(bench_analyzer_ids()), "--json", str(out)]
+               str(workers), "--analyzers", ",".join(bench_analyzer_ids()), "--json", str(out),
+               *(flag for c in categories for flag in ("--category", c))]
     subprocess.run(command, check=True)
 
 
-def _group(item: dict[str, Any]) -> str:
-    """Source repository, and within it real files apart from each generator's fakes (one repo may hold both)."""
-    return f"{item['source_repo']}|{item['generator'] if item['label'] == 'fake' else 'real'}"
+def apply_model(spec: dict[str, Any], rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
+    """A fusion model file's p and band per row, as the run-time fusion (``veracity.fusion.v1.fuse``) computes them
+    from the same analyzer scores: the row's kind, else its media kind, else even odds in the untrained band;
+    analyzers the kind does not list enter at their declared weight."""
+    from veracity.fusion.v1 import INCONCLUSIVE_BAND
+
+    p, bands = np.full(len(rows), 0.5), np.tile(np.array(INCONCLUSIVE_BAND), (len(rows), 1))
+    for i, row in enumerate(rows):
+        model = spec["kinds"].get(row.kind) or spec["kinds"].get(row.kind.split("+")[0])
+        if model is None:
+            continue
+        names = sorted(row.p_by_analyzer)
+        weights = [model["weights"].get(n, w) for n, w in zip(names, declared_weights(names), strict=True)]
+        z = model["intercept"] + sum(w * logit(row.p_by_analyzer[n]) for n, w in zip(names, weights, strict=True))
+        p[i], bands[i] = float(sigmoid(np.array([z]))[0]), model["band"]
+    return p, bands
+
+
+def corpus_figures(rows: list[Row], p: np.ndarray, bands: np.ndarray) -> dict[str, Any]:
+    """``fused_figures`` and ``accused_reals`` of the visible corpus's rows, corpus-train's, and both together."""
+    out: dict[str, Any] = {}
+    for name, corpora in (("visible", ("unseen",)), ("train", ("train",)), ("both", ("unseen", "train"))):
+        index = [i for i, r in enumerate(rows) if r.corpus in corpora]
+        if index:
+            chosen = [rows[i] for i in index]
+            out[name] = {"fused": fused_figures(chosen, p[index], bands[index]),
+                         "accused_reals": accused_reals(chosen, p[index], bands[index])}
+    return out
 
 
 def declared_weights(names: list[str]) -> np.ndarray:
@@ -382,8 +458,8 @@ def fused_figures(rows: list[Row], p: np.ndarray, bands: np.ndarray) -> dict[str
 
 def accused_reals(rows: list[Row], p: np.ndarray, bands: np.ndarray) -> list[str]:
     """Real file copies the fused verdict calls AI-made (out of fold): the worst failure, listed by name."""
-    return sorted(f"{r.variant}: {r.path} (p {p[i]:.2f})" for i, r in enumerate(rows)
-                  if r.label == 0 and p[i] >= bands[i, 1])
+    return sorted(f"{r.variant}: {'corpus-train ' if r.corpus == 'train' else ''}{r.path} (p {p[i]:.2f})"
+                  for i, r in enumerate(rows) if r.label == 0 and p[i] >= bands[i, 1])
 
 
 def fused_shortcuts(rows: list[Row], p: np.ndarray, corpus: Path) -> dict[str, Any]:
@@ -394,7 +470,8 @@ def fused_shortcuts(rows: list[Row], p: np.ndarray, corpus: Path) -> dict[str, A
     corpus_rows = {r.key: r for r in read_corpus("unseen", corpus)}
     out: dict[str, Any] = {}
     for variant in VARIANTS:
-        scored = {f"unseen:{r.path}": float(p[i]) for i, r in enumerate(rows) if r.variant == variant}
+        scored = {f"unseen:{r.path}": float(p[i]) for i, r in enumerate(rows)
+                  if r.variant == variant and r.corpus == "unseen"}
         if scored:
             out[variant] = shortcut_report([corpus_rows[k] for k in scored if k in corpus_rows], scored, variant)
     return out
@@ -415,6 +492,47 @@ def single_analyzer_auc(rows: list[Row]) -> dict[str, dict[str, Any]]:
     return dict(out)
 
 
+def _training_data_both(report: dict[str, Any]) -> list[str]:
+    kept = report.get("kept_kinds") or []
+    return [
+        "**Training data**: `veracity bench` runs over the visible corpus `../shared/corpus` (every category) and "
+        f"over corpus-train's {' and '.join(TRAIN_CATEGORIES)} files (`../corpus-train`, sources none of the visible "
+        "corpus's), each as published, after the platform laundering and after the neutral recipe; real and fake "
+        "labels only, files settled by decisive provenance left out. Data-fitted models (`learned.*`, "
+        "`audio.voice_forensics`) enter every row of both corpora only through their **grouped-CV** scores (each "
+        "file scored by the model refitted without its source's fold, folds by `source_repo` over both corpora; one "
+        "rule for all rows: the shipped models are fitted on both corpora, so their bench scores on either corpus "
+        "are in-sample and never used). Where a learned model's score file holds no score in a cell (corpus, "
+        "variant, category), it counts as not judging that cell's copies (no evidence); a learned model whose train "
+        "→ unseen scores are one constant gets no score at all. Classes weighted equally, so the probability "
+        "assumes even prior odds.",
+        "",
+        "**Split**: leave-one-source-out over both corpora within each media kind (a source repository's files, "
+        "real and fake together, are held out at once); every figure below is out-of-fold. The band's upper edge "
+        f"keeps real false positives at or under {MAX_FPR:.0%} in every category and variant with at least "
+        f"{MIN_CATEGORY_REALS} real copies (both corpora pooled per cell).",
+        "",
+        *([f"**Kinds kept as they were** (not refitted here; copied from the file with sha256 "
+           f"`{report.get('kept_from_sha256', '')[:12]}…`, fitted on the visible corpus alone with train → unseen "
+           f"learned scores; see its card in git history): {', '.join(kept)}. The figures below cover the refitted "
+           "kinds only.", ""] if kept else []),
+    ]
+
+
+def _figures_rows(fused: dict[str, Any]) -> list[str]:
+    lines = ["| category | variant | AUC | real FPR | TPR | inconclusive | real / fake |",
+             "|---|---|---|---|---|---|---|"]
+    categories = sorted({c for figures in fused.values() for c in figures["per_category"]})
+    for category in [*categories, "all"]:
+        for variant in VARIANTS:
+            cell = (fused[variant]["all"] if category == "all"
+                    else fused[variant]["per_category"].get(category)) if variant in fused else None
+            if cell:
+                lines.append(f"| {category} | {variant} | {cell['auc']} | {cell['fpr_real']} | {cell['tpr']} | "
+                             f"{cell['inconclusive']} | {cell['n_real']} / {cell['n_fake']} |")
+    return lines
+
+
 def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
     lines = [
         "# fusion_v1: the calibrated verdict",
@@ -423,17 +541,19 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         "decisive provenance (declared AI origin, decoded generator watermarks) has had its say. Recreated by "
         "`make train-fusion` (`training/fusion.py`; its docstring gives the method).",
         "",
-        "**Training data**: three `veracity bench` runs over the visible corpus `../shared/corpus` (files as they "
-        "are, after the platform laundering, after the neutral recipe), real and fake labels only, files settled by "
-        "decisive provenance left out. Data-fitted models (`learned.*`, `audio.voice_forensics`) enter only through "
-        "their **train → unseen** scores: each visible-corpus file scored by the model fitted on corpus-train alone, "
-        "so the calibration and the band are fitted on scores from sources those models never saw. Classes "
-        "weighted equally, so the probability assumes even prior odds.",
-        "",
-        "**Split**: leave-one-source-out within each media kind (a repository's real files, or one generator's "
-        "fakes); every figure below is out-of-fold. The band's upper edge keeps real false positives at or under "
-        f"{MAX_FPR:.0%} in every category and variant with at least {MIN_CATEGORY_REALS} real copies.",
-        "",
+        *(_training_data_both(report) if report.get("by_corpus") else [
+            "**Training data**: three `veracity bench` runs over the visible corpus `../shared/corpus` (files as they "
+            "are, after the platform laundering, after the neutral recipe), real and fake labels only, files settled "
+            "by decisive provenance left out. Data-fitted models (`learned.*`, `audio.voice_forensics`) enter only "
+            "through their **train → unseen** scores: each visible-corpus file scored by the model fitted on "
+            "corpus-train alone, so the calibration and the band are fitted on scores from sources those models never "
+            "saw. Classes weighted equally, so the probability assumes even prior odds.",
+            "",
+            "**Split**: leave-one-source-out within each media kind (a source repository's files); every figure below "
+            "is out-of-fold. The band's upper edge keeps real false positives at or under "
+            f"{MAX_FPR:.0%} in every category and variant with at least {MIN_CATEGORY_REALS} real copies.",
+            "",
+        ]),
         "**Which analyzers get a weight** (a rule fixed before the fit, `select`): an analyzer keeps a weight only if "
         "leaving it out makes the kind's out-of-fold log-loss worse by more than "
         f"{MIN_GAIN} nats; removed backward, one at a time. So an analyzer whose train → unseen score is constant, or "
@@ -454,24 +574,30 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
     for kind, model in spec["kinds"].items():
         weights = ", ".join(f"{n} {w:g}" for n, w in sorted(model["weights"].items(), key=lambda nw: -nw[1]))
         lines.append(f"| {kind} | {model['intercept']:g} | {weights or '(none)'} | {model['band'][0]:g}–"
-                     f"{model['band'][1]:g} | {report['kinds'][kind]['files']} |")
+                     f"{model['band'][1]:g} | {report['kinds'].get(kind, {}).get('files', 'kept')} |")
     fused = report["fused"]
     lines += ["", "## Analyzers the rule removed (out-of-fold log-loss with → without)", ""]
     for kind, entry in report["kinds"].items():
         steps = "; ".join(f"{st['removed']} ({st['loss_with']} → {st['loss_without']})" for st in entry["selection"])
         lines.append(f"- {kind}: {steps or 'none'}")
-    lines += ["", "## Out-of-fold results per category and variant", "",
+    lines += ["", "## Out-of-fold results per category and variant" + (", visible corpus" if "by_corpus" in report
+                                                                          else ""), "",
               "FPR real and TPR at each kind's upper band edge; inconclusive = share inside the band. Files settled "
-              "by decisive provenance are not counted here.", "",
-              "| category | variant | AUC | real FPR | TPR | inconclusive | real / fake |",
-              "|---|---|---|---|---|---|---|"]
-    for category in [*sorted(fused["plain"]["per_category"]), "all"]:
-        for variant in VARIANTS:
-            cell = (fused[variant]["all"] if category == "all"
-                    else fused[variant]["per_category"].get(category)) if variant in fused else None
-            if cell:
-                lines.append(f"| {category} | {variant} | {cell['auc']} | {cell['fpr_real']} | {cell['tpr']} | "
-                             f"{cell['inconclusive']} | {cell['n_real']} / {cell['n_fake']} |")
+              "by decisive provenance are not counted here.", "", *_figures_rows(fused)]
+    if "by_corpus" in report:
+        lines += ["", "## Out-of-fold results, corpus-train's files", "",
+                  *_figures_rows(report["by_corpus"]["train"]["fused"]),
+                  "", "## Grouped CV by source over both corpora (the same out-of-fold verdicts, pooled)", "",
+                  *_figures_rows(report["by_corpus"]["both"]["fused"])]
+    if "before" in report:
+        before = report["before"]
+        lines += ["", f"## Before: the previous file (sha256 `{before['sha256'][:12]}…`) on the same rows", "",
+                  "Its weights and band applied to the same analyzer scores (its own fit saw the visible corpus, so "
+                  "its visible-corpus figures here are in-sample for it; corpus-train's are out-of-sample).", ""]
+        for name, title in (("visible", "visible corpus"), ("train", "corpus-train"), ("both", "both corpora")):
+            if name in before:
+                lines += [f"**{title}**", "", *_figures_rows(before[name]["fused"]), "",
+                          f"Real copies it calls AI-made: {len(before[name]['accused_reals'])}", ""]
     lines += ["", "## Per generator, neutral copies (its fakes against the real files of the same categories)", "",
               "| generator | AUC | TPR | fakes |", "|---|---|---|---|"]
     for generator, cell in fused.get("neutral", fused["plain"])["per_generator"].items():
@@ -488,15 +614,20 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         for variant, checks in report["shortcuts"].items():
             lines += ["", f"## Shortcut checks of the fused verdict ({variant})", "", shortcut_table(checks)]
     lines += ["", "## Real files called AI-made (out of fold)", ""]
-    lines += [f"- {entry}" for entry in report["accused_reals"]] or ["- none"]
+    accused = (report["by_corpus"]["both"]["accused_reals"] if "by_corpus" in report else report["accused_reals"])
+    lines += [f"- {entry}" for entry in accused] or ["- none"]
     lines += [
         "",
         "## Known failures",
         "",
         "- Small data: a few hundred file copies from 36 sources; the weights move when a source is added. The band "
         "holds real false positives to 5 % on these sources, not on every future one.",
-        "- Fitted on the visible corpus only: the non-learned analyzers have no corpus-train bench runs yet, so there "
-        "is no grouped cross-validation of the fusion over both corpora.",
+        *(["- Corpus-train's rows: the learned models' grouped-CV score files hold few of its copies (learned.ai_image "
+           "and learned.ai_video none, the face models only the copies as published, audio.voice_forensics all), so "
+           "on those rows a learned model without a score counts as no evidence; at run time it speaks. The image "
+           "and audio kinds are fitted on the visible corpus alone."] if "by_corpus" in report else [
+           "- Fitted on the visible corpus only: the non-learned analyzers have no corpus-train bench runs here, so "
+           "there is no grouped cross-validation of the fusion over both corpora."]),
         "- Laundered face clips: the face trainers scored only part of them, so the other laundered face copies are "
         "left out of the fit and of the laundered figures (counts above).",
         "- The picture and clip models read a GIF's palette dithering as generator evidence (a real GIF clip scores "
@@ -520,10 +651,22 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=None, help="the visible corpus (default: training.corpora)")
+    parser.add_argument("--train-corpus", type=Path, default=None, help="corpus-train (default: training.corpora)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--bench-dir", type=Path, default=REPO / "build" / "fusion",
                         help="bench-<variant>.json runs (made when missing)")
-    parser.add_argument("--protocol", type=Path, default=PROTOCOL_DIR, help="train → unseen score files")
+    parser.add_argument("--train-bench-dir", type=Path, default=None,
+                        help="bench-<variant>.json runs of corpus-train's TRAIN_CATEGORIES (made when missing): adds "
+                        "corpus-train's files to the fit; learned analyzers then enter every row through their "
+                        "grouped-CV scores (folds by source over both corpora)")
+    parser.add_argument("--train-variants", nargs="+", choices=VARIANTS, default=None,
+                        help="the variants of corpus-train's runs to fit on (default: --variants)")
+    parser.add_argument("--kinds", nargs="+", default=None,
+                        help="refit only these kinds; the others are kept as they are in --keep-from")
+    parser.add_argument("--keep-from", type=Path, default=OUT, help="the model file the kept kinds come from")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="a fusion model file (e.g. main's) applied to the same rows: the 'before' figures")
+    parser.add_argument("--protocol", type=Path, default=PROTOCOL_DIR, help="the learned models' score files")
     parser.add_argument("--rescored", type=Path, default=None,
                         help="a folder of <variant>.json bench runs of some analyzers (`veracity bench --analyzers`) "
                         "whose scores replace theirs in the bench runs (re-scoring changed analyzers only)")
@@ -534,18 +677,35 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--metrics", type=Path, default=REPO / "build" / "fusion" / "metrics.json")
     args = parser.parse_args()
+    from veracity.media.probe import sha256_file
 
     corpus = args.corpus or default_corpus("unseen")
     runs: dict[str, Path] = {variant: args.bench_dir / f"bench-{variant}.json" for variant in args.variants}
     for variant, path in runs.items():
         if not path.is_file():
             run_bench(corpus, path, variant, args.workers)
+    train_runs: dict[str, Path] | None = None
+    if args.train_bench_dir is not None:
+        train_runs = {variant: args.train_bench_dir / f"bench-{variant}.json"
+                      for variant in args.train_variants or args.variants}
+        for variant, path in train_runs.items():
+            if not path.is_file():
+                run_bench(args.train_corpus or default_corpus("train"), path, variant, args.workers,
+                          TRAIN_CATEGORIES)
     rescored = {v: args.rescored / f"{v}.json" for v in runs
                 if args.rescored is not None and (args.rescored / f"{v}.json").is_file()}
-    rows, protocol_models, left_out = load_rows(runs, args.protocol, rescored)
+    rows, protocol_models, left_out = load_rows(runs, args.protocol, rescored, train_runs)
+    kept: dict[str, Any] = {}
+    if args.kinds is not None:
+        previous = json.loads(args.keep_from.read_text(encoding="utf-8"))
+        kept = {k: m for k, m in previous["kinds"].items() if k not in args.kinds}
+        rows = [r for r in rows if r.kind in args.kinds]
     spec: dict[str, Any] = {"model": "fusion_v1", "p_clip": P_CLIP, "kinds": {}}
     report: dict[str, Any] = {"protocol_models": protocol_models, "kinds": {}, "left_out_unmeasured": left_out,
-                              "single_analyzers": single_analyzer_auc(rows)}
+                              "learned_scores": "grouped_cv" if train_runs else "unseen", "kept_kinds": sorted(kept),
+                              "single_analyzers": single_analyzer_auc([r for r in rows if r.corpus == "unseen"])}
+    if args.kinds is not None:
+        report["kept_from_sha256"] = sha256_file(args.keep_from)
     oof_p, bands = np.zeros(len(rows)), np.zeros((len(rows), 2))
     for kind in sorted({r.kind for r in rows}):
         index = [i for i, r in enumerate(rows) if r.kind == kind]
@@ -564,27 +724,38 @@ def main() -> None:
         }
         bands[index] = model.band
         report["kinds"][kind] = {"c": model.c, "files": len(kind_rows), "band": model.band,
+                                 "files_by_corpus": {c: sum(r.corpus == c for r in kind_rows) for c in CORPORA},
                                  "selection": model.selection, "zero": model.zero,
                                  "figures": fused_figures(kind_rows, model.oof_p, bands[index])}
     fitted = [i for i, r in enumerate(rows) if r.kind in spec["kinds"]]
     fitted_rows = [rows[i] for i in fitted]
-    report["fused"] = fused_figures(fitted_rows, oof_p[fitted], bands[fitted])
-    report["accused_reals"] = accused_reals(fitted_rows, oof_p[fitted], bands[fitted])
+    by_corpus = corpus_figures(fitted_rows, oof_p[fitted], bands[fitted])
+    report["fused"] = by_corpus["visible"]["fused"]
+    report["accused_reals"] = by_corpus["visible"]["accused_reals"]
+    if train_runs:
+        report["by_corpus"] = by_corpus
+    if args.compare is not None:
+        before = json.loads(args.compare.read_text(encoding="utf-8"))
+        report["before"] = {"sha256": sha256_file(args.compare),
+                            **corpus_figures(fitted_rows, *apply_model(before, fitted_rows))}
     if args.shortcuts:
         report["shortcuts"] = fused_shortcuts(fitted_rows, oof_p[fitted], corpus)
+    spec["kinds"] = dict(sorted({**kept, **spec["kinds"]}.items()))
     args.out.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
     report["sha256"] = record_sha256(args.out)
     args.out.with_suffix(".md").write_text(model_card(spec, report), encoding="utf-8")
     args.metrics.parent.mkdir(parents=True, exist_ok=True)
     args.metrics.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} (sha256 {report['sha256']}), its card and {args.metrics}")
-    for variant, figures in report["fused"].items():
-        for category, m in [*figures["per_category"].items(), ("all", figures["all"])]:
-            print(f"fused out-of-fold  {variant:9}  {category:10}  AUC {m['auc']}  FPR real {m['fpr_real']}  "
-                  f"TPR {m['tpr']}  inconclusive {m['inconclusive']}  real/fake {m['n_real']}/{m['n_fake']}")
-    print(f"real copies called AI-made: {len(report['accused_reals'])}")
-    for entry in report["accused_reals"]:
-        print(f"  {entry}")
+    for name, entry in (report.get("by_corpus") or {"visible": by_corpus["visible"]}).items():
+        for variant, figures in entry["fused"].items():
+            for category, m in [*figures["per_category"].items(), ("all", figures["all"])]:
+                print(f"fused out-of-fold  {name:7}  {variant:9}  {category:10}  AUC {m['auc']}  FPR real "
+                      f"{m['fpr_real']}  TPR {m['tpr']}  inconclusive {m['inconclusive']}  "
+                      f"real/fake {m['n_real']}/{m['n_fake']}")
+        print(f"{name}: real copies called AI-made: {len(entry['accused_reals'])}")
+        for line in entry["accused_reals"]:
+            print(f"  {line}")
 
 
 if __name__ == "__main__":

@@ -149,3 +149,53 @@ def test_training_end_to_end_writes_a_model_the_fusion_loads(tmp_path: Path, mon
     assert report["fused"]["plain"]["per_category"]["image"]["auc"] > 0.8
     assert set(report["fused"]) == {"plain", "laundered", "neutral"}
     assert out.with_suffix(".md").read_text().startswith("# fusion_v1")
+
+
+def test_out_of_fold_never_fits_on_the_held_out_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    from training import fusion as train_fusion
+
+    rows = _rows(np.random.default_rng(9), 60)
+    seen: list[set[str]] = []
+    fit = train_fusion.fit_nonnegative_logistic
+    group_of = {tuple(x): r.group for x, r in zip(train_fusion.design(rows, ["good", "noise"]), rows, strict=True)}
+
+    def recording(x: np.ndarray, *args: object, **kwargs: object) -> np.ndarray:
+        seen.append({group_of[tuple(x_row)] for x_row in x})
+        return fit(x, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(train_fusion, "fit_nonnegative_logistic", recording)
+    train_fusion.out_of_fold(rows, ["good", "noise"], c=1.0)
+    groups = sorted({r.group for r in rows})
+    assert len(seen) == len(groups)
+    assert sorted(next(iter(set(groups) - s)) for s in seen) == groups  # each fit misses exactly one repository
+
+
+def test_corpus_train_rows_refit_the_chosen_kinds_and_keep_the_others(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from training import fusion as train_fusion
+
+    rng = np.random.default_rng(11)
+    runs, train_runs = tmp_path / "bench", tmp_path / "train-bench"
+    runs.mkdir()
+    train_runs.mkdir()
+    for variant, shift in (("plain", 0.0), ("laundered", -0.05), ("neutral", -0.1)):
+        _bench_run(runs / f"bench-{variant}.json", rng, shift)
+        _bench_run(train_runs / f"bench-{variant}.json", rng, shift)
+    previous = tmp_path / "previous.json"
+    previous.write_text(json.dumps({"model": "fusion_v1", "p_clip": 0.02, "kinds": {
+        "audio": {"intercept": 0.1, "weights": {"audio.speech": 0.0}, "band": [0.05, 0.95]},
+        "image": {"intercept": 0.2, "weights": {"image.ela": 0.3}, "band": [0.2, 0.9]}}}))
+    out, metrics = tmp_path / "fusion.json", tmp_path / "metrics.json"
+    monkeypatch.setattr(sys, "argv", [
+        "train_fusion", "--bench-dir", str(runs), "--train-bench-dir", str(train_runs), "--protocol",
+        str(tmp_path / "none"), "--kinds", "image", "--keep-from", str(previous), "--compare", str(previous),
+        "--out", str(out), "--metrics", str(metrics)])
+    train_fusion.main()
+    spec, report = json.loads(out.read_text()), json.loads(metrics.read_text())
+    assert spec["kinds"]["audio"] == json.loads(previous.read_text())["kinds"]["audio"]  # kept verbatim
+    assert spec["kinds"]["image"]["weights"]["image.ela"] > 0.3  # refitted on both corpora's image rows
+    assert report["kinds"]["image"]["files_by_corpus"] == {"train": 120, "unseen": 120}
+    assert set(report["by_corpus"]) == {"visible", "train", "both"}
+    both = report["by_corpus"]["both"]["fused"]["plain"]["all"]
+    assert both["n"] == 80 and report["by_corpus"]["train"]["fused"]["plain"]["all"]["n"] == 40
+    assert report["before"]["both"]["fused"]["plain"]["all"]["n"] == 80
