@@ -75,9 +75,11 @@ train-ai-video: $(VENV)/.dev
 train-face-video-temporal: $(VENV)/.dev
 	$(TRAIN_ENV) $(BIN)/python -m training.face_video_temporal $(CORPORA) --jobs 2
 
-# Last: the fusion is fitted on bench runs of the visible corpus (3 variants) and the learned models' train -> unseen scores.
+# Last: the fusion is fitted on bench runs of the visible corpus (3 variants) and the learned models' protocol scores; its
+# video kinds also on bench runs of corpus-train's video/face_video files (grouped-CV learned scores, folds by repository).
 train-fusion: $(VENV)/.dev
-	$(TRAIN_ENV) $(BIN)/python -m training.fusion --workers 2 --shortcuts
+	$(TRAIN_ENV) $(BIN)/python -m training.fusion --workers 2 --shortcuts --train-bench-dir build/fusion/train \
+		--train-variants plain neutral --kinds video video+face
 
 # The protocol tables of every score file in build/protocol/ (written by the trainers above).
 train-protocol-report: $(VENV)/.dev

@@ -497,8 +497,9 @@ def _training_data_both(report: dict[str, Any]) -> list[str]:
     return [
         "**Training data**: `veracity bench` runs over the visible corpus `../shared/corpus` (every category) and "
         f"over corpus-train's {' and '.join(TRAIN_CATEGORIES)} files (`../corpus-train`, sources none of the visible "
-        "corpus's), each as published, after the platform laundering and after the neutral recipe; real and fake "
-        "labels only, files settled by decisive provenance left out. Data-fitted models (`learned.*`, "
+        f"corpus's): variants {', '.join(report['variants'])}, of corpus-train {', '.join(report['train_variants'])} "
+        "(plain: as published; laundered: after the platform laundering; neutral: after the neutral recipe); real "
+        "and fake labels only, files settled by decisive provenance left out. Data-fitted models (`learned.*`, "
         "`audio.voice_forensics`) enter every row of both corpora only through their **grouped-CV** scores (each "
         "file scored by the model refitted without its source's fold, folds by `source_repo` over both corpora; one "
         "rule for all rows: the shipped models are fitted on both corpora, so their bench scores on either corpus "
@@ -562,7 +563,8 @@ def model_card(spec: dict[str, Any], report: dict[str, Any]) -> str:
         "judged but its trainer did not score (its score file covers the category, not that copy) are left out: "
         + ", ".join(f"{v} {n}" for v, n in report["left_out_unmeasured"].items()) + ".",
         "",
-        f"Data-fitted models with train → unseen scores: {', '.join(report['protocol_models']) or '(none)'}.",
+        f"Data-fitted models with protocol scores ({report.get('learned_scores', 'unseen')}): "
+        f"{', '.join(report['protocol_models']) or '(none)'}.",
         "",
         f"sha256 of `fusion_v1.json`: `{report['sha256']}`",
         "",
@@ -702,6 +704,7 @@ def main() -> None:
         rows = [r for r in rows if r.kind in args.kinds]
     spec: dict[str, Any] = {"model": "fusion_v1", "p_clip": P_CLIP, "kinds": {}}
     report: dict[str, Any] = {"protocol_models": protocol_models, "kinds": {}, "left_out_unmeasured": left_out,
+                              "variants": list(runs), "train_variants": list(train_runs or {}),
                               "learned_scores": "grouped_cv" if train_runs else "unseen", "kept_kinds": sorted(kept),
                               "single_analyzers": single_analyzer_auc([r for r in rows if r.corpus == "unseen"])}
     if args.kinds is not None:
