@@ -108,3 +108,22 @@ def test_one_odd_crop_cannot_decide_a_track() -> None:
     steady = np.full(16, -2.0)
     assert track_logit(np.r_[steady[:-1], 9.0]) < 0  # one outlier frame among 16
     assert track_logit(np.r_[np.full(8, 3.0), np.full(8, -3.0)]) > 2  # visible in half the frames: it shows
+
+
+def test_a_face_is_flagged_and_mapped_only_from_the_flag_line(tmp_path: Path) -> None:
+    from veracity.analyzers.learned.face_forgery import FaceForgeryParams
+    from veracity.evidence import Direction
+
+    path = _save(tmp_path, skimage_data.astronaut(), "astronaut.jpg")
+    media = probe(path)
+    results = {}
+    for line in (0.0, FaceForgeryParams().flag_above, 1.0):
+        analyzer = FaceForgeryAnalyzer(FaceForgeryParams(flag_above=line))
+        analyzer.load()
+        results[line] = analyzer.analyze(media, AnalysisContext(media=media))
+    for line, result in results.items():
+        flagged = result.p_synthetic >= line
+        assert (result.findings[0].direction is Direction.SYNTHETIC) is flagged
+        assert ("regions whose hiding lowers the score" in result.artifacts[0].description) is flagged
+    assert results[0.0].findings[0].direction is Direction.SYNTHETIC
+    assert results[1.0].findings[0].direction is Direction.NEUTRAL
