@@ -84,3 +84,17 @@ def test_logistic_to_probability_to_strength() -> None:
     assert strength(0.9, reliability=0.6) == strength(0.1, reliability=0.6) == 0.48
     p, weight = scored(np.log(4.0), reliability=0.5)
     assert p == pytest.approx(0.8) and weight == 0.3
+
+
+
+def test_a_module_still_being_imported_counts_as_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+    import types
+
+    half_loaded = types.ModuleType("veracity_test_half_loaded")  # in sys.modules, __spec__ not set yet
+    monkeypatch.setitem(sys.modules, half_loaded.__name__, half_loaded)
+    with pytest.raises(ValueError):  # what the check used to run into (cv2 while another thread imports it)
+        importlib.util.find_spec(half_loaded.__name__)
+    info = AnalyzerInfo(id="test.needs", version="1", title="Needs", summary="needs modules",
+                        media_kinds=frozenset(MediaKind), requires=(half_loaded.__name__, "veracity_no_such_module"))
+    assert info.missing_modules() == ["veracity_no_such_module"]

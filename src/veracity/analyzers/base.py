@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -33,6 +34,15 @@ _DECODES = {MediaKind.IMAGE: re.compile(r"image\.rgb"), MediaKind.VIDEO: re.comp
             MediaKind.AUDIO: re.compile(r"audio\.\d+")}
 
 
+def _importable(module: str) -> bool:
+    """Whether a top-level module can be imported. One already in ``sys.modules`` counts even while another thread
+    is still importing it (the start-up overlaps imports): ``find_spec`` raises ValueError for a module whose
+    ``__spec__`` is not set yet, as OpenCV's loader leaves ``cv2`` for a moment."""
+    if module in sys.modules:
+        return True
+    return importlib.util.find_spec(module) is not None
+
+
 @dataclass(frozen=True)
 class AnalyzerInfo:
     """Read without running anything heavy: the registry lists analyzers from this alone."""
@@ -53,7 +63,7 @@ class AnalyzerInfo:
     shares: frozenset[str] = frozenset()
 
     def missing_modules(self) -> list[str]:
-        return [name for name in self.requires if importlib.util.find_spec(name.split(".")[0]) is None]
+        return [name for name in self.requires if not _importable(name.split(".")[0])]
 
     def missing_models(self, store: Path | None = None) -> list[str]:
         """Declared models whose files are absent (a presence check; hashes are checked when they load)."""
