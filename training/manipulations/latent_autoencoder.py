@@ -169,7 +169,7 @@ def reconstruct(model: Autoencoder, rgb: np.ndarray) -> np.ndarray:
     h, w = (rgb.shape[0] // SCALE) * SCALE, (rgb.shape[1] // SCALE) * SCALE
     if h == 0 or w == 0:
         raise ValueError(f"a picture of {rgb.shape[1]}×{rgb.shape[0]} px is smaller than one latent cell")
-    x = torch.from_numpy(np.ascontiguousarray(rgb[:h, :w, :3])).permute(2, 0, 1)[None].float() / 255.0
+    x = torch.from_numpy(np.array(rgb[:h, :w, :3], dtype=np.float32)).permute(2, 0, 1)[None] / 255.0
     with torch.inference_mode():
         y = model.decoder(model.encoder(x)).clamp(0, 1)
     return (y[0].permute(1, 2, 0).numpy() * 255.0 + 0.5).astype(np.uint8)
