@@ -227,21 +227,21 @@ def run_bench(corpus: Path, out: Path, variant: str, workers: int, categories: t
     subprocess.run(command, check=True)
 
 
-def apply_model(spec: dict[str, Any], rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
-    """A fusion model file's p and band per row, as the run-time fusion (``veracity.fusion.v1.fuse``) computes them
-    from the same analyzer scores: the row's kind, else its media kind, else even odds in the untrained band;
-    analyzers the kind does not list enter at their declared weight."""
-    from veracity.fusion.v1 import INCONCLUSIVE_BAND
+def apply_model(path: Path, rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
+    """A fusion model file's p and band per row, by the run-time fusion's own rules (``veracity.fusion.v1``) from
+    the same analyzer scores: the row's kind, else its media kind, else the untrained default; analyzers the kind
+    does not list enter at their declared weight; no score at all is even odds."""
+    from veracity.fusion.v1 import contribution_log_odds, model_for, trained_models
 
-    p, bands = np.full(len(rows), 0.5), np.tile(np.array(INCONCLUSIVE_BAND), (len(rows), 1))
+    models = trained_models(path)
+    p, bands = np.full(len(rows), 0.5), np.zeros((len(rows), 2))
     for i, row in enumerate(rows):
-        model = spec["kinds"].get(row.kind) or spec["kinds"].get(row.kind.split("+")[0])
-        if model is None:
-            continue
-        names = sorted(row.p_by_analyzer)
-        weights = [model["weights"].get(n, w) for n, w in zip(names, declared_weights(names), strict=True)]
-        z = model["intercept"] + sum(w * logit(row.p_by_analyzer[n]) for n, w in zip(names, weights, strict=True))
-        p[i], bands[i] = float(sigmoid(np.array([z]))[0]), model["band"]
+        model, _key = model_for(models, row.kind, row.kind.split("+")[0])
+        bands[i] = model.band
+        if row.p_by_analyzer:
+            z = round(model.intercept, 4) + math.fsum(contribution_log_odds(model, name, q)[1]
+                                                      for name, q in row.p_by_analyzer.items())
+            p[i] = 1 / (1 + math.exp(-z))
     return p, bands
 
 
@@ -738,9 +738,8 @@ def main() -> None:
     if train_runs:
         report["by_corpus"] = by_corpus
     if args.compare is not None:
-        before = json.loads(args.compare.read_text(encoding="utf-8"))
         report["before"] = {"sha256": sha256_file(args.compare),
-                            **corpus_figures(fitted_rows, *apply_model(before, fitted_rows))}
+                            **corpus_figures(fitted_rows, *apply_model(args.compare, fitted_rows))}
     if args.shortcuts:
         report["shortcuts"] = fused_shortcuts(fitted_rows, oof_p[fitted], corpus)
     spec["kinds"] = dict(sorted({**kept, **spec["kinds"]}.items()))

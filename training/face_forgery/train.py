@@ -14,9 +14,10 @@ candidate ``probe_sbi_corpus_fakes``, which adds corpus-train's face_video fake 
 
 Protocol: the candidates (``CANDIDATES``, declared before looking) are fitted on corpus-train only and score the
 visible corpus's ``face_video`` files (plain, laundered, neutral); each calibrates the probe's logit its own way
-(``calibrate``); the lowest mean class-balanced log-loss of the calibrated p over the three variants is chosen, a
-lower mean real FPR at p >= 0.5 breaking ties within ``TIE_NATS`` (``CHOICE_RULE``; a figure used to choose, not a
-test). Log-loss, not AUC: the candidates share one probe logit, and a monotone calibration leaves AUC unchanged.
+(``calibrate``); among those that call at most ``MAX_ALONE_FPR`` of the visible real faces fake alone, the lowest
+mean class-balanced log-loss of the calibrated p over the three variants is chosen, a lower mean real FPR at
+p >= 0.5 breaking ties within ``TIE_NATS`` (``CHOICE_RULE``; a figure used to choose, not a test). Log-loss, not
+AUC: the candidates share one probe logit, and a monotone calibration leaves AUC unchanged.
 Grouped CV by ``source_repo`` over both corpora's face_video files gives ``grouped_cv``. The previous model
 (commit ``PREVIOUS``) and MesoNet-4 score the same crops. Frozen trunk rather than fine-tuning: on 2 shared CPU cores
 fine-tuning even the last blocks on a few thousand crops did not fit the time budget (declared, not run).

@@ -66,6 +66,24 @@ def _logit(p: float, clip: float) -> float:
     return math.log(p / (1 - p))
 
 
+def model_for(models: Mapping[str, KindModel], key: str, media_kind: str) -> tuple[KindModel, str]:
+    """The model that judges a file: its ``model_key``'s, else its media kind's, else the untrained default."""
+    if key in models:
+        return models[key], key
+    if media_kind in models:
+        return models[media_kind], media_kind
+    return _untrained(), ""
+
+
+def contribution_log_odds(model: KindModel, analyzer_id: str, p: float) -> tuple[float, float]:
+    """An analyzer's weight in ``model`` (its declared ``fusion_weight`` where the model does not list it) and the
+    log-odds it adds for probability ``p``."""
+    weight = model.weights.get(analyzer_id)
+    if weight is None:
+        weight = _declared_weight(analyzer_id)
+    return weight, round(weight * _logit(p, model.p_clip), 4)
+
+
 def _declared_weight(analyzer_id: str) -> float:
     from veracity.analyzers import registry
 
@@ -104,7 +122,7 @@ def fuse(
     models = trained_models()
     kind = media_kind.value if media_kind else ""
     key = model_key(kind, judged_by)
-    model, key = (models[key], key) if key in models else (models[kind], kind) if kind in models else (_untrained(), "")
+    model, key = model_for(models, key, kind)
     band = model.band
     judged_as = _explain.JUDGED_AS.get(key, "files of this kind")
     decisive = _decisive(results)
@@ -130,12 +148,9 @@ def fuse(
     for r in results:
         if r.status is not Status.OK or r.p_synthetic is None:
             continue
-        weight = model.weights.get(r.analyzer_id)
-        if weight is None:
-            weight = _declared_weight(r.analyzer_id)
+        weight, log_odds = contribution_log_odds(model, r.analyzer_id, r.p_synthetic)
         contributions.append(_explain.describe(results, Contribution(
-            analyzer_id=r.analyzer_id, p_synthetic=r.p_synthetic, weight=weight,
-            log_odds=round(weight * _logit(r.p_synthetic, model.p_clip), 4),
+            analyzer_id=r.analyzer_id, p_synthetic=r.p_synthetic, weight=weight, log_odds=log_odds,
         )))
     contributions.sort(key=lambda c: (-abs(c.log_odds), c.analyzer_id))
     missing = _explain.missing(results, media, media_kind, skipped)

@@ -136,5 +136,5 @@ def test_block_flicker_shared_per_frame_pair_equals_its_definition() -> None:
                   if mask[y : y + block, c : c + block].all()]
         got = _face_temporal._abs_mean_inside(_face_temporal._blocks(x), _face_temporal._inside_blocks(mask))
         assert got == pytest.approx(float(np.mean(wanted)), rel=1e-5)
-        assert got == _face_temporal._block_abs_mean(x, mask)
-    assert np.isnan(_face_temporal._block_abs_mean(x, np.zeros(x.shape[:2], bool)))
+    nowhere = _face_temporal._inside_blocks(np.zeros(x.shape[:2], bool))
+    assert np.isnan(_face_temporal._abs_mean_inside(_face_temporal._blocks(x), nowhere))

@@ -163,13 +163,9 @@ def _inside_blocks(mask: np.ndarray) -> np.ndarray:
 
 
 def _abs_mean_inside(blocks: np.ndarray, inside: np.ndarray) -> float:
+    """Mean absolute block average over the ``inside`` blocks (``region_features`` makes each frame pair's blocks
+    and each region's inside blocks once)."""
     return float(np.abs(blocks[inside]).mean()) if inside.any() else float("nan")
-
-
-def _block_abs_mean(x: np.ndarray, mask: np.ndarray) -> float:
-    """Mean absolute block average of ``x`` over the blocks lying wholly inside ``mask`` (``region_features``
-    computes each frame pair's blocks once and each region's inside blocks once per clip: the same values)."""
-    return _abs_mean_inside(_blocks(x), _inside_blocks(mask))
 
 
 def region_features(rgb: Sequence[np.ndarray], boxes: Sequence[Box | None]) -> tuple[np.ndarray, dict[str, float]]:
